@@ -1,0 +1,24 @@
+# Every dependency comes from a Debian 12 package; see README.md for the apt line.
+find_package(MPI REQUIRED COMPONENTS C CXX)
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
+
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR
+    "l0svgd needs a parallel (MPI) HDF5, but the HDF5 found is serial "
+    "(${HDF5_C_INCLUDE_DIRS}). Install libhdf5-openmpi-dev.")
+endif()
+
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(Catch2 2 QUIET)
+
+find_package(Git QUIET)
+set(L0SVGD_GIT_REVISION "unknown")
+if(GIT_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/.git)
+  execute_process(COMMAND ${GIT_EXECUTABLE} describe --always --dirty
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    OUTPUT_VARIABLE L0SVGD_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+endif()

@@ -1,0 +1,58 @@
+#pragma once
+/// Exceptions used throughout l0svgd and the boundary where PETSc and MPI error codes become them.
+#include <petscsys.h>
+#include <stdexcept>
+#include <string>
+
+namespace l0svgd {
+
+/// Base class of every l0svgd error. `what()` is one line meant for the user.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Bad input from the user: options, input files, data, restart files.
+class InputError : public Error {
+public:
+  using Error::Error;
+};
+
+/// A model produced a non-finite value or failed to evaluate.
+class ModelError : public Error {
+public:
+  using Error::Error;
+};
+
+/// An error code returned by PETSc, with PETSc's own message.
+class PetscError : public Error {
+public:
+  PetscError(PetscErrorCode code, const std::string& message) : Error(message), code_(code) {}
+  PetscErrorCode code() const { return code_; }
+
+private:
+  PetscErrorCode code_;
+};
+
+/// Installs a PETSc error handler that records the first message of an error instead of printing a
+/// traceback, so that `check_petsc` can turn it into a one-line exception. Not collective.
+void install_petsc_error_capture();
+
+/// Throws PetscError carrying PETSc's message if `code` is non-zero. `context` names what was attempted.
+void check_petsc(PetscErrorCode code, const char* context);
+
+/// Throws Error if an MPI call failed.
+void check_mpi(int code, const char* context);
+
+/// Throws InputError with `message` unless `condition` holds.
+inline void require_input(bool condition, const std::string& message) {
+  if (!condition)
+    throw InputError(message);
+}
+
+} // namespace l0svgd
+
+/// Calls a PETSc function and throws l0svgd::PetscError if it fails.
+#define L0_PETSC(call) ::l0svgd::check_petsc((call), #call)
+/// Calls an MPI function and throws l0svgd::Error if it fails.
+#define L0_MPI(call) ::l0svgd::check_mpi((call), #call)
