@@ -37,7 +37,7 @@ void check_petsc(PetscErrorCode code, const char* context) {
     message = text ? text : "PETSc error";
     message += std::string(" (from ") + context + ")";
   }
-  throw PetscError(code, message);
+  throw PetscFailure(code, message);
 }
 
 void check_mpi(int code, const char* context) {

@@ -31,7 +31,7 @@ std::string dashed(const std::string& name) { return "-" + name; }
 void check_value(PetscErrorCode code, const std::string& name) {
   try {
     check_petsc(code, name.c_str());
-  } catch (const PetscError& e) {
+  } catch (const PetscFailure& e) {
     throw InputError("option -" + name + ": " + e.what());
   }
 }
@@ -228,7 +228,7 @@ void load_input_file(const std::string& path, int* argc, char*** argv) {
     L0_PETSC(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, nullptr, path.c_str(), PETSC_TRUE));
     // The command line must win over the file: insert it again on top.
     L0_PETSC(PetscOptionsInsert(nullptr, argc, argv, nullptr));
-  } catch (const PetscError& e) {
+  } catch (const PetscFailure& e) {
     throw InputError("input file '" + path + "': " + e.what());
   }
 }

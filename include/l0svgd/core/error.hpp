@@ -25,9 +25,9 @@ public:
 };
 
 /// An error code returned by PETSc, with PETSc's own message.
-class PetscError : public Error {
+class PetscFailure : public Error {
 public:
-  PetscError(PetscErrorCode code, const std::string& message) : Error(message), code_(code) {}
+  PetscFailure(PetscErrorCode code, const std::string& message) : Error(message), code_(code) {}
   PetscErrorCode code() const { return code_; }
 
 private:
@@ -38,7 +38,7 @@ private:
 /// traceback, so that `check_petsc` can turn it into a one-line exception. Not collective.
 void install_petsc_error_capture();
 
-/// Throws PetscError carrying PETSc's message if `code` is non-zero. `context` names what was attempted.
+/// Throws PetscFailure carrying PETSc's message if `code` is non-zero. `context` names what was attempted.
 void check_petsc(PetscErrorCode code, const char* context);
 
 /// Throws Error if an MPI call failed.
@@ -52,7 +52,7 @@ inline void require_input(bool condition, const std::string& message) {
 
 } // namespace l0svgd
 
-/// Calls a PETSc function and throws l0svgd::PetscError if it fails.
+/// Calls a PETSc function and throws l0svgd::PetscFailure if it fails.
 #define L0_PETSC(call) ::l0svgd::check_petsc((call), #call)
 /// Calls an MPI function and throws l0svgd::Error if it fails.
 #define L0_MPI(call) ::l0svgd::check_mpi((call), #call)

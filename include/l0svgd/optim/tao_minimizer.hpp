@@ -1,0 +1,49 @@
+#pragma once
+/// Minimisation of a smooth objective with PETSc/TAO, configured from prefixed options
+/// (prefix "map_" gives -map_tao_type, -map_tao_gatol, -map_tao_monitor, -map_tao_test_gradient, ...).
+#include <functional>
+#include <mpi.h>
+#include <petsctao.h>
+#include <string>
+
+#include "l0svgd/core/types.hpp"
+
+namespace l0svgd {
+
+/// f(x), writing ∇f(x) into `gradient`. May throw l0svgd::Error; TAO sees it as a failed evaluation.
+using ObjectiveGradient = std::function<double(const ConstVectorRef& x, VectorRef gradient)>;
+
+struct TaoResult {
+  Vector x;                 ///< final point
+  double objective = 0.0;   ///< f(x)
+  double gradient_norm = 0.0;
+  PetscInt iterations = 0;
+  bool converged = false;   ///< TAO's reason is positive
+  std::string reason;       ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+};
+
+/// A TAO solver for problems of a fixed dimension on one process (PETSC_COMM_SELF), so that every rank
+/// can run its own local searches. Construct during setup: the constructor calls TaoSetFromOptions, which
+/// reads (and marks used) the prefixed options.
+class TaoMinimizer {
+public:
+  /// `default_type` is used unless -<prefix>tao_type overrides it (bounded quasi-Newton by default).
+  TaoMinimizer(Index dim, const std::string& prefix, const std::string& default_type = "blmvm");
+  ~TaoMinimizer();
+  TaoMinimizer(const TaoMinimizer&) = delete;
+  TaoMinimizer& operator=(const TaoMinimizer&) = delete;
+
+  /// Box constraints; ±infinity entries mean unbounded. Only bounded types (blmvm, bqnls, ...) use them.
+  void set_bounds(const ConstVectorRef& lower, const ConstVectorRef& upper);
+  /// Runs TAO from `x0`. Not collective. Rethrows an l0svgd::Error raised inside `f`.
+  TaoResult minimize(const ObjectiveGradient& f, const ConstVectorRef& x0);
+  /// The TAO type actually in use (after options).
+  std::string type() const;
+
+private:
+  Tao tao_ = nullptr;
+  Vec x_ = nullptr, lower_ = nullptr, upper_ = nullptr;
+  Index dim_;
+};
+
+} // namespace l0svgd
