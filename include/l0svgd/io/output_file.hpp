@@ -1,0 +1,43 @@
+#pragma once
+/// Result files that appear under their final name only when complete.
+#include <memory>
+#include <mpi.h>
+#include <string>
+
+#include "l0svgd/io/h5_file.hpp"
+
+namespace l0svgd {
+
+/// An HDF5 file written under a temporary name ("<path>.tmp") and renamed to `path` by `commit()`. If the
+/// run fails before that, the destructor removes the temporary file, so a truncated file never exists
+/// under the final name.
+class OutputFile {
+public:
+  /// Collective: creates parent directories and the temporary file. Throws InputError if the location
+  /// is not writable.
+  OutputFile(const std::string& path, MPI_Comm comm);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  H5File& h5() { return *file_; }
+  const std::string& path() const { return path_; }
+  /// Collective: closes the file and renames it into place.
+  void commit();
+
+  /// Collective: throws InputError unless a file can be created at `path` (parent directories are
+  /// created if missing). Leaves nothing behind but the directories.
+  static void check_writable(const std::string& path, MPI_Comm comm);
+
+private:
+  std::string path_, temporary_;
+  MPI_Comm comm_;
+  std::unique_ptr<H5File> file_;
+};
+
+/// Collective: stores what makes a run reproducible as attributes of "/" and of the group "/options":
+/// every effective option (input file + command line), rank count, git revision, version and the given
+/// task name.
+void write_run_metadata(H5File& file, const std::string& task);
+
+} // namespace l0svgd

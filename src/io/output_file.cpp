@@ -1,0 +1,88 @@
+#include "l0svgd/io/output_file.hpp"
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/options.hpp"
+#include "l0svgd/core/version.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace l0svgd {
+namespace {
+
+// Rank 0 tries; every rank learns the outcome, so the error is raised everywhere at once.
+void root_check(bool ok_on_root, const std::string& message, MPI_Comm comm) {
+  int ok = ok_on_root ? 1 : 0;
+  L0_MPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  if (!ok)
+    throw InputError(message);
+}
+
+bool prepare_location(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty())
+    fs::create_directories(parent, ec);
+  const std::string probe = path + ".probe";
+  bool ok = static_cast<bool>(std::ofstream(probe));
+  std::remove(probe.c_str());
+  return ok;
+}
+
+} // namespace
+
+void OutputFile::check_writable(const std::string& path, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (path.empty())
+    throw InputError("output file name is empty");
+  root_check(rank == 0 ? prepare_location(path) : true,
+             "output location '" + path + "' is not writable", comm);
+}
+
+OutputFile::OutputFile(const std::string& path, MPI_Comm comm)
+    : path_(path), temporary_(path + ".tmp"), comm_(comm) {
+  check_writable(path, comm);
+  file_ = std::make_unique<H5File>(temporary_, H5File::Mode::Create, comm);
+}
+
+OutputFile::~OutputFile() {
+  if (!file_)
+    return;
+  file_.reset();
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  if (rank == 0)
+    std::remove(temporary_.c_str());
+}
+
+void OutputFile::commit() {
+  file_->close();
+  file_.reset();
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  bool renamed = true;
+  if (rank == 0)
+    renamed = std::rename(temporary_.c_str(), path_.c_str()) == 0;
+  root_check(renamed, "could not rename '" + temporary_ + "' to '" + path_ + "'", comm_);
+}
+
+void write_run_metadata(H5File& file, const std::string& task) {
+  int size = 1;
+  MPI_Comm_size(file.comm(), &size);
+  file.write_attribute("/", "task", task);
+  file.write_attribute("/", "ranks", static_cast<long long>(size));
+  file.write_attribute("/", "git_revision", std::string(git_revision()));
+  file.write_attribute("/", "version", std::string(version_string()));
+  const auto options = Options::effective();
+  std::vector<std::string> lines;
+  for (const auto& [name, value] : options)
+    lines.push_back("-" + name + (value.empty() ? "" : " " + value));
+  file.write_strings("/options/command_line", lines);
+  for (const auto& [name, value] : options)
+    file.write_attribute("/options", name, value);
+}
+
+} // namespace l0svgd
