@@ -96,6 +96,11 @@ int run_application(int argc, char** argv) {
   }
   install_petsc_error_capture();
   logger().set_comm(PETSC_COMM_WORLD);
+  // Event timings are always collected (they are cheap) so every result file can report its phases.
+  PetscBool logging = PETSC_FALSE;
+  PetscLogIsActive(&logging);
+  if (!logging)
+    PetscLogDefaultBegin();
   int code = 0;
   try {
     code = run(n_args, arg_ptr);

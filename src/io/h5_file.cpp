@@ -99,6 +99,8 @@ hid_t H5File::ensure_parent_groups(const std::string& name) {
   return file_;
 }
 
+void H5File::create_group(const std::string& name) { ensure_parent_groups(name + "/leaf"); }
+
 hid_t H5File::open_dataset(const std::string& name) const {
   hid_t id = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
   if (id < 0)

@@ -44,6 +44,8 @@ public:
   /// variable-length data collectively).
   void write_strings(const std::string& name, const std::vector<std::string>& value);
 
+  /// Group (and its parents) if missing.
+  void create_group(const std::string& name);
   /// Attribute on an existing object ("/" for the file). Replicated value.
   void write_attribute(const std::string& object, const std::string& name, const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);

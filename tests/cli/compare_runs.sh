@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs l0svgd with several rank counts (or a run split by a restart) and checks that the final particles
+# agree to a tolerance with h5diff. Usage:
+#   compare_runs.sh ranks <tolerance> <workdir> <l0svgd> <input> [options...]
+#   compare_runs.sh restart <tolerance> <workdir> <l0svgd> <input> [options...]
+set -eu
+mode="$1"; tol="$2"; work="$3"; exe="$4"; input="$5"; shift 5
+mkdir -p "$work"
+run() { local np="$1"; shift; mpirun -n "$np" --oversubscribe "$exe" "$input" -log_level warning "$@"; }
+if [ "$mode" = ranks ]; then
+  for np in 1 2 3 4; do run "$np" "$@" -output_file "$work/np$np.h5"; done
+  for np in 2 3 4; do
+    h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" /particles /particles
+    h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" /log_density /log_density
+  done
+else
+  run 2 "$@" -output_file "$work/straight.h5"
+  run 2 "$@" -output_file "$work/first.h5" -checkpoint_every 7 -checkpoint_file "$work/ckpt.h5"
+  run 2 "$@" -output_file "$work/resumed.h5" -restart "$work/ckpt.h5"
+  run 3 "$@" -output_file "$work/resumed3.h5" -restart "$work/ckpt.h5"
+  h5diff -d "$tol" "$work/straight.h5" "$work/resumed.h5" /particles /particles
+  h5diff -d "$tol" "$work/straight.h5" "$work/resumed3.h5" /particles /particles
+fi
+echo "runs agree to $tol"
