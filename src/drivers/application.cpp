@@ -15,7 +15,9 @@ namespace {
 
 const char* kUsage =
     "l0svgd: Stein variational inference and multimodal Laplace/VI for expensive models\n"
-    "usage: mpirun -n P l0svgd [input.yaml] [-option value ...]   (-help lists every option)\n";
+    "usage: mpirun -n P l0svgd [input.yaml] [-option value ...]\n"
+    "  -help          every l0svgd option with its default, range and description\n"
+    "  -help petsc    the same plus PETSc's and TAO's own options\n";
 
 std::vector<std::string> task_names() {
   std::vector<std::string> names;
@@ -53,10 +55,10 @@ LogLevel parse_level(const std::string& name) {
   return LogLevel::Info;
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, bool help) {
   MPI_Comm comm = PETSC_COMM_WORLD;
   Options options;
-  if (options.is_set("help")) {
+  if (help || options.is_set("help")) {
     print_help(comm);
     return 0;
   }
@@ -86,6 +88,16 @@ int run_application(int argc, char** argv) {
   static char input_flag[] = "-input";
   if (argc > 1 && argv[1][0] != '-')
     args.insert(args.begin() + 1, input_flag);
+  // Plain -help is ours alone; PETSc's long generic list is shown only with -help petsc.
+  bool help = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (std::string(args[i]) != "-help")
+      continue;
+    const bool petsc_too = i + 1 < args.size() && std::string(args[i + 1]) == "petsc";
+    args.erase(args.begin() + static_cast<long>(petsc_too ? i + 1 : i));
+    help = true;
+    break;
+  }
   int n_args = static_cast<int>(args.size());
   args.push_back(nullptr);
   char** arg_ptr = args.data();
@@ -103,7 +115,7 @@ int run_application(int argc, char** argv) {
     PetscLogDefaultBegin();
   int code = 0;
   try {
-    code = run(n_args, arg_ptr);
+    code = run(n_args, arg_ptr, help);
   } catch (const std::exception& e) {
     logger().error(e.what());
     code = 1;
