@@ -1,0 +1,253 @@
+#include "l0svgd/svgd/engine.hpp"
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
+#include "l0svgd/core/profiling.hpp"
+#include "l0svgd/parallel/collective_error.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <petscsys.h>
+#include <string>
+
+namespace l0svgd {
+namespace {
+
+Partition checked_partition(Index n_particles, MPI_Comm comm) {
+  int size = 1;
+  L0_MPI(MPI_Comm_size(comm, &size));
+  require_input(n_particles >= 2, "SVGD needs at least 2 particles (-svgd_particles)");
+  require_input(n_particles >= size, "-svgd_particles " + std::to_string(n_particles) +
+                                         " is smaller than the number of MPI ranks " +
+                                         std::to_string(size));
+  return Partition(n_particles, comm);
+}
+
+std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+} // namespace
+
+SvgdSettings configure_svgd(Options& options) {
+  SvgdSettings s;
+  const PetscInt most = PETSC_MAX_INT;
+  s.n_particles = options.get_int("svgd_particles", 100, 2, most,
+                                  "number of particles N (at least the number of MPI ranks)");
+  s.iterations = options.get_int("svgd_iterations", 1000, 0, most,
+                                 "total number of SVGD iterations (a restart continues up to it)");
+  s.step_rule = configure_step_rule(options, "svgd_");
+  s.kernel = configure_kernel(options, "svgd_");
+  s.tolerance = options.get_real(
+      "svgd_tol", 0.0, 0.0, 1e300,
+      "stop when |X_new - X_old| / |X - mean(X)| (Frobenius norms) falls below it; 0 = off. "
+      "adagrad and adam move every coordinate by about the step, so this suits the plain rule "
+      "best");
+  s.monitor_every = options.get_int("svgd_monitor_every", 100, 0, most,
+                                    "print a monitor line every this many iterations; 0 = off");
+  s.ksd_every = options.get_int("svgd_ksd_every", static_cast<PetscInt>(s.monitor_every), 0, most,
+                                "compute the kernelized Stein discrepancy every this many "
+                                "iterations and at the last; 0 = never (default: monitor_every)");
+  return s;
+}
+
+SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Comm comm)
+    : model_(model), settings_(settings), comm_(comm),
+      partition_(checked_partition(settings.n_particles, comm)), dim_(model.dim()),
+      particles_(Matrix::Zero(partition_.n_local(), dim_)), log_density_(partition_.n_local()),
+      local_scores_positions_(partition_.n_local(), 2 * dim_),
+      direction_(partition_.n_local(), dim_), displacement_(partition_.n_local(), dim_),
+      local_statistics_(partition_.n_local(), 3), statistics_(partition_.n_global(), 3),
+      discrepancy_rows_(partition_.n_local()), gather_pairs_(partition_, 2 * dim_, comm),
+      gather_statistics_(partition_, 3, comm),
+      kernel_(settings.kernel.type, partition_.n_global(), partition_.local_begin(),
+              partition_.n_local(), dim_),
+      median_(comm),
+      step_rule_(settings.step_rule, partition_.n_local(), dim_), events_{log_event("SVGDGradient"),
+                                                                          log_event("SVGDGather"),
+                                                                          log_event("SVGDKernel"),
+                                                                          log_event("SVGDKSD"),
+                                                                          log_event("SVGDUpdate")} {
+}
+
+SvgdEngine::~SvgdEngine() = default;
+
+void SvgdEngine::set_local_particles(const ConstMatrixRef& x) {
+  if (x.rows() != partition_.n_local() || x.cols() != dim_)
+    throw InputError("SVGD particles: this rank's block is " + std::to_string(x.rows()) + " x " +
+                     std::to_string(x.cols()) + ", expected " +
+                     std::to_string(partition_.n_local()) + " x " + std::to_string(dim_));
+  particles_ = x;
+  evaluated_ = false;
+}
+
+void SvgdEngine::set_iteration(Index iteration) {
+  require_input(iteration >= 0, "SVGD iteration count must not be negative");
+  iteration_ = iteration;
+}
+
+void SvgdEngine::evaluate() {
+  LogEventScope event(events_.gradient);
+  auto scores = local_scores_positions_.leftCols(dim_);
+  run_collectively(
+      [&] {
+        model_.evaluate(particles_, log_density_, scores);
+        if (log_density_.allFinite() && scores.allFinite())
+          return;
+        Index row = 0;
+        while (std::isfinite(log_density_(row)) && scores.row(row).allFinite())
+          ++row;
+        throw ModelError("model '" + model_.name() +
+                         "' returned a non-finite log density or score for particle " +
+                         std::to_string(partition_.local_begin() + row) + " in SVGD iteration " +
+                         std::to_string(iteration_ + 1));
+      },
+      comm_);
+  local_scores_positions_.rightCols(dim_) = particles_;
+  evaluated_ = true;
+}
+
+double SvgdEngine::prepare_kernel(bool with_discrepancy) {
+  if (!evaluated_)
+    evaluate();
+  {
+    LogEventScope event(events_.gather);
+    gather_pairs_.gather(local_scores_positions_, kernel_.scores_positions());
+  }
+  LogEventScope event(events_.kernel);
+  kernel_.compute_distances();
+  double h = settings_.kernel.bandwidth;
+  if (h == 0.0) {
+    // Identical on every rank, so every rank throws together.
+    const double median = median_(kernel_.squared_distances(), partition_.local_begin());
+    if (!(median > 0.0))
+      throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
+                  "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
+    h = median_heuristic_bandwidth(median, partition_.n_global());
+  }
+  kernel_.compute_kernel(h, with_discrepancy);
+  L0_PETSC(PetscLogFlops(kernel_.flops()));
+  return h;
+}
+
+void SvgdEngine::gather_statistics() {
+  LogEventScope event(events_.gather);
+  gather_statistics_.gather(local_statistics_, statistics_);
+}
+
+IterationInfo SvgdEngine::step() {
+  IterationInfo info;
+  info.iteration = iteration_ + 1;
+  const Index ksd_every = settings_.ksd_every;
+  info.has_ksd =
+      ksd_every > 0 && (info.iteration % ksd_every == 0 || info.iteration == settings_.iterations);
+  info.bandwidth = prepare_kernel(info.has_ksd);
+  const double spread = std::sqrt(kernel_.centred_positions_squared_norm());
+  {
+    LogEventScope event(events_.kernel);
+    kernel_.direction(direction_);
+  }
+  if (info.has_ksd) {
+    LogEventScope event(events_.ksd);
+    kernel_.discrepancy_row_sums(discrepancy_rows_);
+  }
+  {
+    LogEventScope event(events_.update);
+    step_rule_.update(direction_, displacement_);
+    particles_ += displacement_;
+  }
+  evaluated_ = false;
+  iteration_ = info.iteration;
+
+  local_statistics_.col(0) = log_density_;
+  local_statistics_.col(1) = displacement_.rowwise().squaredNorm();
+  if (info.has_ksd)
+    local_statistics_.col(2) = discrepancy_rows_;
+  else
+    local_statistics_.col(2).setZero();
+  gather_statistics();
+  // Sums over the gathered rows in global order: the same on every rank and for every rank count.
+  double sums[3] = {0.0, 0.0, 0.0};
+  const Index n = partition_.n_global();
+  for (Index g = 0; g < n; ++g)
+    for (int c = 0; c < 3; ++c)
+      sums[c] += statistics_(g, c);
+  info.mean_log_density = sums[0] / static_cast<double>(n);
+  info.step_norm = std::sqrt(sums[1]);
+  info.relative_step_norm =
+      spread > 0.0 ? info.step_norm / spread : (info.step_norm > 0.0 ? HUGE_VAL : 0.0);
+  if (info.has_ksd) {
+    info.ksd_squared = sums[2] / (static_cast<double>(n) * static_cast<double>(n - 1));
+    info.ksd = std::sqrt(std::max(info.ksd_squared, 0.0));
+  }
+  return info;
+}
+
+double SvgdEngine::stein_discrepancy_squared() {
+  prepare_kernel(true);
+  {
+    LogEventScope event(events_.ksd);
+    kernel_.discrepancy_row_sums(discrepancy_rows_);
+  }
+  local_statistics_.setZero();
+  local_statistics_.col(2) = discrepancy_rows_;
+  gather_statistics();
+  double sum = 0.0;
+  const Index n = partition_.n_global();
+  for (Index g = 0; g < n; ++g)
+    sum += statistics_(g, 2);
+  return sum / (static_cast<double>(n) * static_cast<double>(n - 1));
+}
+
+Matrix SvgdEngine::gather_particles() const {
+  Matrix all(partition_.n_global(), dim_);
+  RowGather(partition_, dim_, comm_).gather(particles_, all);
+  return all;
+}
+
+SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer) {
+  SvgdRunSummary summary;
+  const double start = MPI_Wtime();
+  const Index first = iteration_;
+  const Index total = settings_.iterations;
+  const KernelSettings& k = settings_.kernel;
+  logger().info(
+      "SVGD: ", partition_.n_global(), " particles in ", dim_, " dimensions on ", partition_.size(),
+      partition_.size() == 1 ? " rank" : " ranks", "; kernel ", kernel_name(k.type),
+      k.bandwidth > 0.0 ? " h = " + format("%g", k.bandwidth) : std::string(" (median heuristic)"),
+      "; step rule ", step_rule_name(settings_.step_rule.type), " step ",
+      format("%g", settings_.step_rule.step), "; iterations ", first, " -> ", total);
+  while (iteration_ < total) {
+    const IterationInfo info = step();
+    summary.last = info;
+    if (observer)
+      observer(*this, info);
+    summary.converged = settings_.tolerance > 0.0 && info.relative_step_norm < settings_.tolerance;
+    const bool last = summary.converged || iteration_ == total;
+    const Index every = settings_.monitor_every;
+    if (every > 0 && (info.iteration % every == 0 || last)) {
+      const double elapsed = MPI_Wtime() - start;
+      const double eta = elapsed / static_cast<double>(iteration_ - first) *
+                         static_cast<double>(total - iteration_);
+      logger().info("  ", info.iteration, " SVGD time ", format("%.2f", elapsed), " s ETA ",
+                    format("%.2f", eta), " s |step| ", format("%.4e", info.step_norm), " rel ",
+                    format("%.4e", info.relative_step_norm), " h ", format("%.4e", info.bandwidth),
+                    " mean log p ", format("%.6e", info.mean_log_density), " KSD^2 ",
+                    info.has_ksd ? format("%.4e", info.ksd_squared) : std::string("-"));
+    }
+    if (summary.converged)
+      break;
+  }
+  summary.iterations = iteration_;
+  summary.elapsed_seconds = MPI_Wtime() - start;
+  logger().info("SVGD: ",
+                summary.converged ? "converged (relative step norm below -svgd_tol)"
+                                  : "iteration limit reached",
+                " after ", iteration_, " iterations, ", format("%.2f", summary.elapsed_seconds),
+                " s");
+  return summary;
+}
+
+} // namespace l0svgd

@@ -1,0 +1,198 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "l0svgd/core/rng.hpp"
+#include "l0svgd/parallel/gather.hpp"
+#include "l0svgd/parallel/partition.hpp"
+#include "l0svgd/svgd/kernel.hpp"
+#include "l0svgd/svgd/pair_median.hpp"
+#include "test_support.hpp"
+
+using namespace l0svgd;
+
+namespace {
+
+Matrix random_matrix(Index rows, Index cols, uint64_t seed) {
+  Matrix m(rows, cols);
+  for (Index i = 0; i < rows; ++i) {
+    RandomSequence rng(seed, RngStream::Test, static_cast<uint64_t>(i));
+    for (Index j = 0; j < cols; ++j)
+      m(i, j) = rng.normal();
+  }
+  return m;
+}
+
+double k_of(KernelType type, const Vector& x, const Vector& y, double h) {
+  return kernel_value(type, (x - y).squaredNorm(), h);
+}
+
+// Closed forms, written out independently of the library; checked against finite differences below.
+// grad_y is ∇_y k(x, y); the trace is tr(∇_x ∇_y k(x, y)).
+Vector grad_y(KernelType type, const Vector& x, const Vector& y, double h) {
+  const double k = k_of(type, x, y, h);
+  return type == KernelType::Rbf ? Vector((2.0 / h) * k * (x - y))
+                                 : Vector(std::pow(k, 3) / h * (x - y));
+}
+double trace_xy(KernelType type, const Vector& x, const Vector& y, double h) {
+  const double k = k_of(type, x, y, h), r2 = (x - y).squaredNorm();
+  const double d = static_cast<double>(x.size());
+  return type == KernelType::Rbf ? (2.0 * d / h - 4.0 * r2 / (h * h)) * k
+                                 : d * std::pow(k, 3) / h - 3.0 * r2 * std::pow(k, 5) / (h * h);
+}
+
+double serial_pair_median(const Matrix& x) {
+  std::vector<double> values;
+  for (Index i = 0; i < x.rows(); ++i)
+    for (Index j = i + 1; j < x.rows(); ++j)
+      values.push_back((x.row(i) - x.row(j)).squaredNorm());
+  const size_t m = values.size();
+  std::nth_element(values.begin(), values.begin() + (m - 1) / 2, values.end());
+  const double lower = values[(m - 1) / 2];
+  if (m % 2 == 1)
+    return lower;
+  return 0.5 * (lower + *std::min_element(values.begin() + m / 2, values.end()));
+}
+
+// φ(x_i) = (1/N) Σ_j [k(x_j, x_i) s_j + ∇_{x_j} k(x_j, x_i)], pair by pair.
+Matrix reference_direction(KernelType type, const Matrix& x, const Matrix& s, double h) {
+  const Index n = x.rows();
+  Matrix phi = Matrix::Zero(n, x.cols());
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < n; ++j) {
+      const Vector xi = x.row(i).transpose(), xj = x.row(j).transpose();
+      phi.row(i) += k_of(type, xj, xi, h) * s.row(j) + grad_y(type, xi, xj, h).transpose();
+    }
+  return phi / static_cast<double>(n);
+}
+
+// KSD² = 1/(N(N−1)) Σ_{i≠j} u(x_i, x_j), pair by pair.
+double reference_ksd_squared(KernelType type, const Matrix& x, const Matrix& s, double h) {
+  const Index n = x.rows();
+  double total = 0.0;
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < n; ++j) {
+      if (i == j)
+        continue;
+      const Vector xi = x.row(i).transpose(), xj = x.row(j).transpose();
+      const Vector si = s.row(i).transpose(), sj = s.row(j).transpose();
+      // ∇_x k(x, y) = −∇_y k(x, y) for a kernel of x − y.
+      total += si.dot(sj) * k_of(type, xi, xj, h) + si.dot(grad_y(type, xi, xj, h)) -
+               sj.dot(grad_y(type, xi, xj, h)) + trace_xy(type, xi, xj, h);
+    }
+  return total / (static_cast<double>(n) * static_cast<double>(n - 1));
+}
+
+struct KernelRun {
+  Matrix phi;         // all N rows, gathered
+  double ksd_squared; // from the gathered per-row sums, added in global order
+  double bandwidth;
+};
+
+// The distributed computation exactly as the engine does it, on MPI_COMM_WORLD.
+KernelRun distributed_run(KernelType type, const Matrix& x, const Matrix& s, double fixed_h) {
+  const Index n = x.rows(), d = x.cols();
+  Partition part(n, MPI_COMM_WORLD);
+  SteinKernel kernel(type, n, part.local_begin(), part.n_local(), d);
+  kernel.scores_positions() << s, x;
+  kernel.compute_distances();
+  PairMedian median(MPI_COMM_WORLD);
+  const double h =
+      fixed_h > 0
+          ? fixed_h
+          : median_heuristic_bandwidth(median(kernel.squared_distances(), part.local_begin()), n);
+  kernel.compute_kernel(h, true);
+  Matrix phi_local(part.n_local(), d);
+  kernel.direction(phi_local);
+  Vector rows(part.n_local());
+  kernel.discrepancy_row_sums(rows);
+  KernelRun run{Matrix(n, d), 0.0, h};
+  RowGather(part, d, MPI_COMM_WORLD).gather(phi_local, run.phi);
+  Matrix all_rows(n, 1);
+  RowGather(part, 1, MPI_COMM_WORLD)
+      .gather(Eigen::Map<const Matrix>(rows.data(), part.n_local(), 1), all_rows);
+  for (Index g = 0; g < n; ++g)
+    run.ksd_squared += all_rows(g, 0);
+  run.ksd_squared /= static_cast<double>(n) * static_cast<double>(n - 1);
+  return run;
+}
+
+} // namespace
+
+TEST_CASE("kernel values match their definitions", "[kernel]") {
+  CHECK(kernel_value(KernelType::Rbf, 0.0, 2.0) == 1.0);
+  CHECK(kernel_value(KernelType::Imq, 0.0, 2.0) == 1.0);
+  CHECK(kernel_value(KernelType::Rbf, 3.0, 2.0) == Approx(std::exp(-1.5)).epsilon(1e-15));
+  CHECK(kernel_value(KernelType::Imq, 3.0, 2.0) == Approx(1.0 / std::sqrt(2.5)).epsilon(1e-15));
+  CHECK(median_heuristic_bandwidth(4.0, 99) == Approx(4.0 / std::log(100.0)).epsilon(1e-15));
+}
+
+TEST_CASE("kernel gradients and the Stein trace term match finite differences", "[kernel]") {
+  const Index d = 3;
+  const Matrix points = random_matrix(2, d, 7);
+  const Vector x = points.row(0).transpose(), y = points.row(1).transpose();
+  const double h = 1.7, e = 1e-5;
+  for (KernelType type : {KernelType::Rbf, KernelType::Imq}) {
+    INFO(kernel_name(type));
+    const double k = k_of(type, x, y, h);
+    // The library's repulsion weight: ∇_{x_j} k(x_j, x_i) = (x_i − x_j) w.
+    const Vector library_grad = (x - y) * repulsion_weight(type, k, h);
+    for (Index a = 0; a < d; ++a) {
+      Vector yp = y, ym = y;
+      yp(a) += e;
+      ym(a) -= e;
+      const double fd = (k_of(type, x, yp, h) - k_of(type, x, ym, h)) / (2 * e);
+      CHECK(grad_y(type, x, y, h)(a) == Approx(fd).epsilon(1e-8).margin(1e-11));
+      CHECK(library_grad(a) == Approx(fd).epsilon(1e-8).margin(1e-11));
+    }
+    // tr(∇_x ∇_y k) = Σ_a ∂²k / ∂x_a ∂y_a by the mixed central difference.
+    const double e2 = 1e-4;
+    double trace = 0.0;
+    for (Index a = 0; a < d; ++a) {
+      Vector xp = x, xm = x, yp = y, ym = y;
+      xp(a) += e2;
+      xm(a) -= e2;
+      yp(a) += e2;
+      ym(a) -= e2;
+      trace += (k_of(type, xp, yp, h) - k_of(type, xp, ym, h) - k_of(type, xm, yp, h) +
+                k_of(type, xm, ym, h)) /
+               (4 * e2 * e2);
+    }
+    CHECK(trace_xy(type, x, y, h) == Approx(trace).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("Stein direction and KSD match pair-by-pair references on every rank count", "[kernel]") {
+  const Index n = 13, d = 3;
+  const Matrix s = random_matrix(n, d, 11);
+  for (double offset : {0.0, 1e3}) {
+    // Far from the origin the expanded distance formula would lose digits without centring.
+    const Matrix x = random_matrix(n, d, 12).array() + offset;
+    for (KernelType type : {KernelType::Rbf, KernelType::Imq})
+      for (double fixed_h : {0.0, 0.8}) {
+        INFO(kernel_name(type) << " offset " << offset << " h " << fixed_h);
+        const KernelRun run = distributed_run(type, x, s, fixed_h);
+        const double h =
+            fixed_h > 0 ? fixed_h : median_heuristic_bandwidth(serial_pair_median(x), n);
+        const double tol = offset > 0 ? 1e-9 : 1e-13;
+        CHECK(run.bandwidth == Approx(h).epsilon(tol));
+        const Matrix phi = reference_direction(type, x, s, h);
+        CHECK((run.phi - phi).cwiseAbs().maxCoeff() <= tol * phi.cwiseAbs().maxCoeff());
+        const double ksd = reference_ksd_squared(type, x, s, h);
+        CHECK(run.ksd_squared == Approx(ksd).epsilon(100 * tol));
+      }
+  }
+}
+
+TEST_CASE("KSD is small for particles that match the target and large otherwise", "[kernel]") {
+  // Standard normal target, scores s = −x: exact samples versus samples shifted by 1.
+  const Index n = 200, d = 2;
+  const Matrix x = random_matrix(n, d, 21);
+  const double exact = distributed_run(KernelType::Rbf, x, -x, 0.0).ksd_squared;
+  const Matrix shifted = x.array() + 1.0;
+  const double wrong = distributed_run(KernelType::Rbf, shifted, -shifted, 0.0).ksd_squared;
+  CHECK(std::abs(exact) < 0.02);
+  CHECK(wrong > 10 * std::abs(exact));
+}
