@@ -45,5 +45,7 @@ ScopedOptions::ScopedOptions(const std::string& options) {
   PetscOptionsClear(nullptr);
   PetscOptionsInsertString(nullptr, options.c_str());
 }
-ScopedOptions::~ScopedOptions() { PetscOptionsClear(nullptr); }
+ScopedOptions::~ScopedOptions() {
+  PetscOptionsClear(nullptr);
+}
 } // namespace l0svgd::test

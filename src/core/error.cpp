@@ -4,12 +4,13 @@
 
 namespace l0svgd {
 namespace {
-// The first message of the error being propagated; PETSc calls the handler again for every frame of the
-// traceback (PETSC_ERROR_REPEAT) and those add nothing a user needs.
+// The first message of the error being propagated; PETSc calls the handler again for every frame of
+// the traceback (PETSC_ERROR_REPEAT) and those add nothing a user needs.
 thread_local std::string last_petsc_message;
 
-PetscErrorCode capture_handler(MPI_Comm, int, const char* function, const char*, PetscErrorCode code,
-                               PetscErrorType type, const char* message, void*) {
+PetscErrorCode capture_handler(MPI_Comm, int, const char* function, const char*,
+                               PetscErrorCode code, PetscErrorType type, const char* message,
+                               void*) {
   if (type == PETSC_ERROR_INITIAL) {
     last_petsc_message = (message && *message) ? message : "";
     if (last_petsc_message.empty()) {
@@ -24,7 +25,9 @@ PetscErrorCode capture_handler(MPI_Comm, int, const char* function, const char*,
 }
 } // namespace
 
-void install_petsc_error_capture() { PetscPushErrorHandler(capture_handler, nullptr); }
+void install_petsc_error_capture() {
+  PetscPushErrorHandler(capture_handler, nullptr);
+}
 
 void check_petsc(PetscErrorCode code, const char* context) {
   if (!code)

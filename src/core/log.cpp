@@ -9,9 +9,13 @@ Logger& Logger::instance() {
   return logger;
 }
 
-void Logger::set_comm(MPI_Comm comm) { MPI_Comm_rank(comm, &rank_); }
+void Logger::set_comm(MPI_Comm comm) {
+  MPI_Comm_rank(comm, &rank_);
+}
 
-void Logger::emit(const std::string& line) { std::cout << line << '\n' << std::flush; }
+void Logger::emit(const std::string& line) {
+  std::cout << line << '\n' << std::flush;
+}
 
 void Logger::error(const std::string& message) {
   if (rank_ == 0)

@@ -25,7 +25,9 @@ template <class T> std::string join(const std::vector<T>& values) {
   return s.str();
 }
 
-std::string dashed(const std::string& name) { return "-" + name; }
+std::string dashed(const std::string& name) {
+  return "-" + name;
+}
 
 // PETSc reports a malformed value as an error; give it the option's name.
 void check_value(PetscErrorCode code, const std::string& name) {
@@ -38,9 +40,10 @@ void check_value(PetscErrorCode code, const std::string& name) {
 
 // Options PETSc reads itself (or only at finalisation) and that are therefore never "used" by us.
 bool is_petsc_internal(const std::string& name) {
-  static const char* prefixes[] = {"log_", "malloc", "options_", "help", "info", "on_error",
-                                   "no_signal", "fp_trap", "check_pointer", "mpi_linear", "objects_dump",
-                                   "history", "saws", "viewer_", "petsc_"};
+  static const char* prefixes[] = {"log_",          "malloc",     "options_",     "help",
+                                   "info",          "on_error",   "no_signal",    "fp_trap",
+                                   "check_pointer", "mpi_linear", "objects_dump", "history",
+                                   "saws",          "viewer_",    "petsc_"};
   for (const char* p : prefixes)
     if (name.rfind(p, 0) == 0)
       return true;
@@ -62,8 +65,8 @@ void Options::fail(const std::string& name, const std::string& message) const {
 
 PetscInt Options::get_int(const std::string& name, PetscInt def, PetscInt lo, PetscInt hi,
                           const std::string& help) {
-  record({name, "int", std::to_string(def), "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
-          help});
+  record({name, "int", std::to_string(def),
+          "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]", help});
   PetscInt value = def;
   PetscBool set = PETSC_FALSE;
   check_value(PetscOptionsGetInt(nullptr, nullptr, dashed(name).c_str(), &value, &set), name);
@@ -99,20 +102,20 @@ std::string Options::get_string(const std::string& name, const std::string& def,
   record({name, "string", def.empty() ? "(none)" : def, "", help});
   char buffer[PETSC_MAX_PATH_LEN] = {0};
   PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer),
-                                    &set),
-              name);
+  check_value(
+      PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer), &set),
+      name);
   return set ? std::string(buffer) : def;
 }
 
 std::string Options::get_choice(const std::string& name, const std::string& def,
-                                 const std::vector<std::string>& choices, const std::string& help) {
+                                const std::vector<std::string>& choices, const std::string& help) {
   record({name, "choice", def, join(choices), help});
   char buffer[256] = {0};
   PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer),
-                                    &set),
-              name);
+  check_value(
+      PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer), &set),
+      name);
   const std::string value = set ? std::string(buffer) : def;
   if (!help_mode_ && std::find(choices.begin(), choices.end(), value) == choices.end())
     fail(name, "'" + value + "' is not one of " + join(choices));
@@ -125,9 +128,9 @@ std::vector<double> Options::get_real_array(const std::string& name, const std::
   std::vector<PetscReal> values(1 << 16);
   PetscInt n = static_cast<PetscInt>(values.size());
   PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetRealArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n,
-                                       &set),
-              name);
+  check_value(
+      PetscOptionsGetRealArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n, &set),
+      name);
   if (!set)
     return def;
   values.resize(n);
@@ -144,8 +147,9 @@ std::vector<PetscInt> Options::get_int_array(const std::string& name,
   std::vector<PetscInt> values(1 << 16);
   PetscInt n = static_cast<PetscInt>(values.size());
   PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetIntArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n, &set),
-              name);
+  check_value(
+      PetscOptionsGetIntArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n, &set),
+      name);
   if (!set)
     return def;
   values.resize(n);
@@ -168,7 +172,8 @@ void Options::print_help(MPI_Comm comm) const {
   for (const auto& s : specs_)
     groups[s.name.substr(0, s.name.find('_'))].push_back(&s);
   std::ostringstream out;
-  out << "l0svgd options (YAML section 'a: {b: v}' is the option -a_b v; the command line overrides "
+  out << "l0svgd options (YAML section 'a: {b: v}' is the option -a_b v; the command line "
+         "overrides "
          "the input file)\n";
   for (const auto& [group, specs] : groups) {
     out << "\n  " << group << ":\n";
@@ -208,8 +213,8 @@ std::vector<std::pair<std::string, std::string>> Options::effective() {
   std::istringstream in(all ? all : "");
   std::string token;
   while (in >> token) {
-    if (token.size() > 1 && token[0] == '-' && !std::isdigit(static_cast<unsigned char>(token[1])) &&
-        token[1] != '.')
+    if (token.size() > 1 && token[0] == '-' &&
+        !std::isdigit(static_cast<unsigned char>(token[1])) && token[1] != '.')
       result.emplace_back(token.substr(1), "");
     else if (!result.empty())
       result.back().second += (result.back().second.empty() ? "" : " ") + token;

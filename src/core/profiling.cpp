@@ -38,7 +38,7 @@ EventTotals event_totals(const char* name, MPI_Comm comm) {
 double peak_memory_mib(MPI_Comm comm) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  double local = usage.ru_maxrss / 1024.0, peak = 0.0;  // ru_maxrss is in KiB on Linux
+  double local = usage.ru_maxrss / 1024.0, peak = 0.0; // ru_maxrss is in KiB on Linux
   MPI_Allreduce(&local, &peak, 1, MPI_DOUBLE, MPI_MAX, comm);
   return peak;
 }

@@ -31,7 +31,8 @@ void print_help(MPI_Comm comm) {
   options.get_string("input", "", "input file (first positional argument)");
   const std::string task = options.get_choice("task", "svgd", task_names(), "what the run does");
   (void)task;
-  options.get_choice("log_level", "info", {"quiet", "warning", "info", "debug"}, "verbosity of rank 0");
+  options.get_choice("log_level", "info", {"quiet", "warning", "info", "debug"},
+                     "verbosity of rank 0");
   for (const auto& entry : task_registry())
     entry.make(comm)->configure(options);
   int rank = 0;
@@ -62,7 +63,8 @@ int run(int argc, char** argv, bool help) {
     print_help(comm);
     return 0;
   }
-  const std::string input = options.get_string("input", "", "input file (first positional argument)");
+  const std::string input =
+      options.get_string("input", "", "input file (first positional argument)");
   if (!input.empty())
     load_input_file(input, &argc, &argv);
   logger().set_level(parse_level(options.get_choice(

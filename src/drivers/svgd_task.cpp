@@ -52,7 +52,8 @@ public:
     if (!restart_file_.empty())
       check_svgd_checkpoint(restart_file_, identity_, comm_);
     else if (init_.type == InitType::File)
-      H5File(init_.file, H5File::Mode::Read, comm_);  // fails early, with the file named, if unreadable
+      H5File(init_.file, H5File::Mode::Read,
+             comm_); // fails early, with the file named, if unreadable
     OutputFile::check_writable(output_file_, comm_);
     if (checkpoint_every_ > 0)
       OutputFile::check_writable(checkpoint_file_, comm_);
@@ -61,8 +62,8 @@ public:
   void run() override {
     const auto start = Clock::now();
     initialise_particles();
-    logger().info("svgd: target ", model_->name(), ", d = ", model_->dim(), ", N = ",
-                  settings_.n_particles, " on ", engine_->partition().size(), " ranks, ",
+    logger().info("svgd: target ", model_->name(), ", d = ", model_->dim(),
+                  ", N = ", settings_.n_particles, " on ", engine_->partition().size(), " ranks, ",
                   settings_.iterations - engine_->iteration(), " iterations from ",
                   engine_->iteration());
 
@@ -114,6 +115,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Task> make_svgd_task(MPI_Comm comm) { return std::make_unique<SvgdTask>(comm); }
+std::unique_ptr<Task> make_svgd_task(MPI_Comm comm) {
+  return std::make_unique<SvgdTask>(comm);
+}
 
 } // namespace l0svgd

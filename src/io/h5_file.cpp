@@ -75,7 +75,9 @@ H5File::H5File(const std::string& path, Mode mode, MPI_Comm comm) : path_(path),
   check_h5(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "collective transfer");
 }
 
-H5File::~H5File() { close(); }
+H5File::~H5File() {
+  close();
+}
 
 void H5File::close() {
   if (transfer_ >= 0)
@@ -91,15 +93,18 @@ hid_t H5File::ensure_parent_groups(const std::string& name) {
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     current += "/" + parts[i];
     if (H5Lexists(file_, current.c_str(), H5P_DEFAULT) <= 0) {
-      Handle group(check_h5(H5Gcreate2(file_, current.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                            "create group " + current),
-                   H5Gclose);
+      Handle group(
+          check_h5(H5Gcreate2(file_, current.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   "create group " + current),
+          H5Gclose);
     }
   }
   return file_;
 }
 
-void H5File::create_group(const std::string& name) { ensure_parent_groups(name + "/leaf"); }
+void H5File::create_group(const std::string& name) {
+  ensure_parent_groups(name + "/leaf");
+}
 
 hid_t H5File::open_dataset(const std::string& name) const {
   hid_t id = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
@@ -124,8 +129,9 @@ void H5File::write_block(hid_t dataset, hid_t file_space, const double* data, hs
   if (total == 0)
     H5Sselect_none(memory);
   static const double dummy = 0.0;
-  check_h5(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, transfer_, data ? data : &dummy),
-           "write " + path_);
+  check_h5(
+      H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, transfer_, data ? data : &dummy),
+      "write " + path_);
 }
 
 void H5File::write_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p) {
@@ -167,6 +173,20 @@ void H5File::write_matrix(const std::string& name, const ConstMatrixRef& value) 
   write_block(dataset, space, value.data(), 2, start, dims, rank_ == 0);
 }
 
+void H5File::write_array(const std::string& name, const double* data,
+                         const std::vector<hsize_t>& dims) {
+  ensure_parent_groups(name);
+  Handle space(
+      check_h5(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "space"),
+      H5Sclose);
+  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT),
+                          "create " + name),
+                 H5Dclose);
+  const std::vector<hsize_t> start(dims.size(), 0);
+  write_block(dataset, space, data, dims.size(), start.data(), dims.data(), rank_ == 0);
+}
+
 void H5File::write_vector(const std::string& name, const ConstVectorRef& value) {
   ensure_parent_groups(name);
   hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
@@ -188,7 +208,7 @@ void H5File::write_ints(const std::string& name, const std::vector<long long>& v
                           "create " + name),
                  H5Dclose);
   if (dims[0] == 0)
-    return;  // replicated, so every rank returns here together
+    return; // replicated, so every rank returns here together
   hsize_t n = (rank_ == 0) ? dims[0] : 0;
   Handle memory(check_h5(H5Screate_simple(1, &n, nullptr), "memory space"), H5Sclose);
   if (rank_ == 0) {
@@ -215,12 +235,12 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   Handle type(string_type(width), H5Tclose);
   hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
   Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT,
-                                     H5P_DEFAULT),
-                          "create " + name),
-                 H5Dclose);
+  Handle dataset(
+      check_h5(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "create " + name),
+      H5Dclose);
   if (dims[0] == 0)
-    return;  // replicated, so every rank returns here together
+    return; // replicated, so every rank returns here together
   hsize_t n = (rank_ == 0) ? dims[0] : 0;
   Handle memory(check_h5(H5Screate_simple(1, &n, nullptr), "memory space"), H5Sclose);
   if (rank_ != 0) {
@@ -274,9 +294,10 @@ void H5File::create_series(const std::string& name, const std::vector<hsize_t>& 
     chunk_bytes *= c;
   if (chunk_bytes > (hsize_t(1) << 30))
     chunk[0] = 1;
-  Handle space(check_h5(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
-                        "space"),
-               H5Sclose);
+  Handle space(
+      check_h5(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
+               "space"),
+      H5Sclose);
   Handle create(check_h5(H5Pcreate(H5P_DATASET_CREATE), "create list"), H5Pclose);
   check_h5(H5Pset_chunk(create, static_cast<int>(chunk.size()), chunk.data()), "chunking");
   Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
@@ -308,7 +329,8 @@ void H5File::append_rows(const std::string& name, const ConstMatrixRef& local, c
       throw Error("append_rows: '" + name + "' is not a 3-D series");
     H5Sget_simple_extent_dims(space, dims, nullptr);
   }
-  if (dims[1] != static_cast<hsize_t>(p.n_global()) || dims[2] != static_cast<hsize_t>(local.cols()))
+  if (dims[1] != static_cast<hsize_t>(p.n_global()) ||
+      dims[2] != static_cast<hsize_t>(local.cols()))
     throw Error("append_rows: slice shape does not match '" + name + "'");
   hsize_t new_dims[3] = {dims[0] + 1, dims[1], dims[2]};
   check_h5(H5Dset_extent(dataset, new_dims), "extend " + name);
@@ -367,9 +389,9 @@ Matrix H5File::read_rows(const std::string& name, const Partition& p) const {
     H5Sselect_none(memory);
   }
   double dummy = 0;
-  check_h5(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory, space, transfer_,
-                   total ? local.data() : &dummy),
-           "read " + name);
+  check_h5(
+      H5Dread(dataset, H5T_NATIVE_DOUBLE, memory, space, transfer_, total ? local.data() : &dummy),
+      "read " + name);
   return local;
 }
 
@@ -398,7 +420,8 @@ std::vector<std::string> H5File::read_strings(const std::string& name) const {
   const auto dims = shape(name);
   std::vector<char> buffer(std::max<hsize_t>(dims.at(0), 1) * width, '\0');
   Handle memory_type(string_type(width), H5Tclose);
-  check_h5(H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, transfer_, buffer.data()), "read " + name);
+  check_h5(H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, transfer_, buffer.data()),
+           "read " + name);
   std::vector<std::string> result;
   for (hsize_t i = 0; i < dims[0]; ++i) {
     const char* s = buffer.data() + i * width;
@@ -412,12 +435,14 @@ Handle open_attribute(hid_t file, const std::string& path, const std::string& ob
                       const std::string& name) {
   Handle target(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (target < 0 || H5Aexists(target, name.c_str()) <= 0)
-    throw InputError("HDF5 file '" + path + "' has no attribute '" + name + "' on '" + object + "'");
+    throw InputError("HDF5 file '" + path + "' has no attribute '" + name + "' on '" + object +
+                     "'");
   return Handle(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
 }
 } // namespace
 
-std::string H5File::read_string_attribute(const std::string& object, const std::string& name) const {
+std::string H5File::read_string_attribute(const std::string& object,
+                                          const std::string& name) const {
   Handle attribute = open_attribute(file_, path_, object, name);
   Handle type(H5Aget_type(attribute), H5Tclose);
   const size_t width = H5Tget_size(type);

@@ -29,7 +29,8 @@ void check_identity(const H5File& f, const RunIdentity& id) {
                      std::to_string(id.n_particles));
   const std::string rule = f.read_string_attribute("/", "step_rule");
   if (rule != id.step_rule)
-    throw InputError(where + " used step rule '" + rule + "', this run uses '" + id.step_rule + "'");
+    throw InputError(where + " used step rule '" + rule + "', this run uses '" + id.step_rule +
+                     "'");
 }
 
 } // namespace
@@ -58,7 +59,8 @@ void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity,
   check_identity(H5File(path, H5File::Mode::Read, comm), identity);
 }
 
-void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine, const RunIdentity& identity) {
+void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,
+                          const RunIdentity& identity) {
   H5File f(path, H5File::Mode::Read, engine.comm());
   check_identity(f, identity);
   engine.set_local_particles(f.read_rows("/particles", engine.partition()));

@@ -4,25 +4,32 @@
 
 namespace l0svgd {
 namespace {
-// Scalar history columns, buffered in memory and written once: a collective HDF5 append per iteration
-// would cost more than a small SVGD iteration.
-const char* kScalars[] = {"iteration", "time", "step_norm", "relative_step_norm", "bandwidth",
-                          "mean_log_density", "ksd"};
-}
+// Scalar history columns, buffered in memory and written once: a collective HDF5 append per
+// iteration would cost more than a small SVGD iteration.
+const char* kScalars[] = {
+    "iteration",        "time", "step_norm",  "relative_step_norm", "bandwidth",
+    "mean_log_density", "ksd",  "ksd_squared"};
+} // namespace
 
 SvgdOutput::SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every)
     : h5_(file.h5()), output_every_(output_every), first_iteration_(engine.iteration()) {
   if (output_every_ > 0)
-    h5_.create_series("/history/particles",
-                      {static_cast<hsize_t>(engine.partition().n_global()),
-                       static_cast<hsize_t>(engine.dim())},
-                      1);
+    h5_.create_series(
+        "/history/particles",
+        {static_cast<hsize_t>(engine.partition().n_global()), static_cast<hsize_t>(engine.dim())},
+        1);
 }
 
 void SvgdOutput::record(const SvgdEngine& engine, const IterationInfo& info, double elapsed_seconds,
                         bool force_particles) {
-  const double values[] = {static_cast<double>(info.iteration), elapsed_seconds, info.step_norm,
-                           info.relative_step_norm, info.bandwidth, info.mean_log_density, info.ksd};
+  const double values[] = {static_cast<double>(info.iteration),
+                           elapsed_seconds,
+                           info.step_norm,
+                           info.relative_step_norm,
+                           info.bandwidth,
+                           info.mean_log_density,
+                           info.ksd,
+                           info.ksd_squared};
   history_.insert(history_.end(), std::begin(values), std::end(values));
   const bool due = output_every_ > 0 && info.iteration % output_every_ == 0;
   if (output_every_ > 0 && (due || force_particles)) {

@@ -43,11 +43,14 @@ double Model::evaluate_one(const ConstVectorRef& x, VectorRef gradient) const {
   return value(0);
 }
 
-void check_finite(const Model& model, const ConstVectorRef& log_density, const ConstMatrixRef& gradient) {
+void check_finite(const Model& model, const ConstVectorRef& log_density,
+                  const ConstMatrixRef& gradient) {
   for (Index i = 0; i < log_density.size(); ++i) {
     if (!std::isfinite(log_density(i)) || !gradient.row(i).allFinite())
-      throw ModelError("model '" + model.name() + "' returned a non-finite log density or gradient at "
-                       "local row " + std::to_string(i));
+      throw ModelError("model '" + model.name() +
+                       "' returned a non-finite log density or gradient at "
+                       "local row " +
+                       std::to_string(i));
   }
 }
 

@@ -13,7 +13,8 @@ struct Callback {
   std::exception_ptr error;
 };
 
-// C frame: no exception may cross it, so a C++ failure is stored and reported to TAO as an error code.
+// C frame: no exception may cross it, so a C++ failure is stored and reported to TAO as an error
+// code.
 PetscErrorCode objective_and_gradient(Tao, Vec x, PetscReal* value, Vec gradient, void* context) {
   auto* cb = static_cast<Callback*>(context);
   const PetscScalar* xa = nullptr;
@@ -107,6 +108,7 @@ TaoResult TaoMinimizer::minimize(const ObjectiveGradient& f, const ConstVectorRe
   result.gradient_norm = gnorm;
   result.converged = reason > 0;
   result.reason = TaoConvergedReasons[reason];
+  result.reason_code = static_cast<int>(reason);
   const PetscScalar* a = nullptr;
   L0_PETSC(VecGetArrayRead(x_, &a));
   result.x = Eigen::Map<const Vector>(a, dim_);

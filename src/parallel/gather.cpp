@@ -20,7 +20,9 @@ RowGather::RowGather(const Partition& partition, Index width, MPI_Comm comm)
   }
 }
 
-RowGather::~RowGather() { MPI_Type_free(&row_type_); }
+RowGather::~RowGather() {
+  MPI_Type_free(&row_type_);
+}
 
 void RowGather::gather(const ConstMatrixRef& local, MatrixRef global) const {
   int rank = 0;
@@ -39,8 +41,8 @@ void ordered_sum(const ConstVectorRef& local, VectorRef global, MPI_Comm comm) {
   const Index n = local.size();
   Matrix all(size, n);
   Vector copy = local;
-  L0_MPI(MPI_Allgather(copy.data(), static_cast<int>(n), MPI_DOUBLE, all.data(), static_cast<int>(n),
-                       MPI_DOUBLE, comm));
+  L0_MPI(MPI_Allgather(copy.data(), static_cast<int>(n), MPI_DOUBLE, all.data(),
+                       static_cast<int>(n), MPI_DOUBLE, comm));
   global = all.row(0).transpose();
   for (int r = 1; r < size; ++r)
     global += all.row(r).transpose();

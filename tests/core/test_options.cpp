@@ -21,12 +21,15 @@ TEST_CASE("typed getters return defaults and set values", "[options]") {
   CHECK_NOTHROW(Options::check_all_used());
 }
 
-TEST_CASE("out-of-range, malformed and unknown values are input errors naming the option", "[options]") {
+TEST_CASE("out-of-range, malformed and unknown values are input errors naming the option",
+          "[options]") {
   ScopedOptions scoped("-n 0 -step -1 -kind gauss -count abc");
   Options o;
-  CHECK_THROWS_WITH(o.get_int("n", 2, 2, 100, "particles"), Catch::Contains("-n") && Catch::Contains("outside"));
+  CHECK_THROWS_WITH(o.get_int("n", 2, 2, 100, "particles"),
+                    Catch::Contains("-n") && Catch::Contains("outside"));
   CHECK_THROWS_AS(o.get_real("step", 0.1, 0.0, 1.0, "step", true), InputError);
-  CHECK_THROWS_WITH(o.get_choice("kind", "rbf", {"rbf", "imq"}, "kernel"), Catch::Contains("gauss"));
+  CHECK_THROWS_WITH(o.get_choice("kind", "rbf", {"rbf", "imq"}, "kernel"),
+                    Catch::Contains("gauss"));
   CHECK_THROWS_WITH(o.get_int("count", 1, 0, 10, "count"), Catch::Contains("-count"));
 }
 

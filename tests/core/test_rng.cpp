@@ -13,7 +13,8 @@ TEST_CASE("Philox4x32-10 reproduces the Random123 known-answer vectors", "[rng]"
   CHECK(zero[1] == 0xe169c58du);
   CHECK(zero[2] == 0xbc57ac4cu);
   CHECK(zero[3] == 0x9b00dbd8u);
-  const auto ones = philox4x32(0xffffffffffffffffull, {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu});
+  const auto ones =
+      philox4x32(0xffffffffffffffffull, {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu});
   CHECK(ones[0] == 0x408f276du);
   CHECK(ones[1] == 0x41c83b0eu);
   CHECK(ones[2] == 0xa20bc7c6u);

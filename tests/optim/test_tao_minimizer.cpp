@@ -48,7 +48,9 @@ TEST_CASE("bounds are honoured and the active bound is found", "[tao]") {
 TEST_CASE("an exception inside the objective reaches the caller unchanged", "[tao]") {
   test::ScopedOptions scoped("");
   TaoMinimizer tao(2, "e_");
-  auto failing = [](const ConstVectorRef&, VectorRef) -> double { throw ModelError("NaN in model"); };
+  auto failing = [](const ConstVectorRef&, VectorRef) -> double {
+    throw ModelError("NaN in model");
+  };
   CHECK_THROWS_WITH(tao.minimize(failing, Vector::Zero(2)), "NaN in model");
 }
 

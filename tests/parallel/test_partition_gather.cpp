@@ -44,10 +44,12 @@ TEST_CASE("an error on one rank is raised on every rank with its message", "[col
   const int failing = test::size() - 1;
   bool thrown = false;
   try {
-    run_collectively([&] {
-      if (test::rank() == failing)
-        throw ModelError("bad value on the last rank");
-    }, MPI_COMM_WORLD);
+    run_collectively(
+        [&] {
+          if (test::rank() == failing)
+            throw ModelError("bad value on the last rank");
+        },
+        MPI_COMM_WORLD);
   } catch (const ModelError& e) {
     thrown = std::string(e.what()) == "bad value on the last rank";
   }

@@ -38,7 +38,8 @@ private:
 /// traceback, so that `check_petsc` can turn it into a one-line exception. Not collective.
 void install_petsc_error_capture();
 
-/// Throws PetscFailure carrying PETSc's message if `code` is non-zero. `context` names what was attempted.
+/// Throws PetscFailure carrying PETSc's message if `code` is non-zero. `context` names what was
+/// attempted.
 void check_petsc(PetscErrorCode code, const char* context);
 
 /// Throws Error if an MPI call failed.

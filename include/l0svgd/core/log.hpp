@@ -8,8 +8,8 @@ namespace l0svgd {
 
 enum class LogLevel { Quiet = 0, Warning = 1, Info = 2, Debug = 3 };
 
-/// Rank-0 logger. Not collective: a message logged on another rank is dropped, so log values that are
-/// already reduced (identical on all ranks).
+/// Rank-0 logger. Not collective: a message logged on another rank is dropped, so log values that
+/// are already reduced (identical on all ranks).
 class Logger {
 public:
   static Logger& instance();
@@ -28,8 +28,7 @@ public:
   void error(const std::string& message);
 
 private:
-  template <class... Args>
-  void write(LogLevel level, const char* prefix, const Args&... args) {
+  template <class... Args> void write(LogLevel level, const char* prefix, const Args&... args) {
     if (rank_ != 0 || level > level_)
       return;
     std::ostringstream line;
@@ -44,6 +43,8 @@ private:
 };
 
 /// Shorthand for Logger::instance().
-inline Logger& logger() { return Logger::instance(); }
+inline Logger& logger() {
+  return Logger::instance();
+}
 
 } // namespace l0svgd

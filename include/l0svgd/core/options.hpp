@@ -1,9 +1,9 @@
 #pragma once
 /// Typed, validated access to PETSc's options database, the one configuration system of l0svgd.
 ///
-/// Every option is read through this class, which records its type, default, range and description so
-/// that `-help` can list them all, checks the value against its range, and at the end of setup reports
-/// any option in the database that nobody read (a misspelling) as an error.
+/// Every option is read through this class, which records its type, default, range and description
+/// so that `-help` can list them all, checks the value against its range, and at the end of setup
+/// reports any option in the database that nobody read (a misspelling) as an error.
 #include <mpi.h>
 #include <petscsys.h>
 #include <string>
@@ -14,16 +14,16 @@ namespace l0svgd {
 
 /// Description of one option, as shown by `-help`.
 struct OptionSpec {
-  std::string name;    ///< without the leading dash, e.g. "svgd_particles"
-  std::string type;    ///< "int", "real", "bool", "string", "choice", "real[]", "int[]"
-  std::string def;     ///< default value as text
-  std::string range;   ///< allowed values as text, empty if unrestricted
-  std::string help;    ///< one-line description
+  std::string name;  ///< without the leading dash, e.g. "svgd_particles"
+  std::string type;  ///< "int", "real", "bool", "string", "choice", "real[]", "int[]"
+  std::string def;   ///< default value as text
+  std::string range; ///< allowed values as text, empty if unrestricted
+  std::string help;  ///< one-line description
 };
 
 /// Reader of the options database. All getters are not collective but must be called with the same
-/// arguments on every rank (the database is identical on all ranks), so validation errors are raised
-/// on every rank together.
+/// arguments on every rank (the database is identical on all ranks), so validation errors are
+/// raised on every rank together.
 class Options {
 public:
   /// In help mode getters record their specification and return the default (or the given value)
@@ -36,8 +36,8 @@ public:
   PetscInt get_int(const std::string& name, PetscInt def, PetscInt lo, PetscInt hi,
                    const std::string& help);
   /// Real option in [lo, hi] (or (lo, hi] when `lo_open`).
-  double get_real(const std::string& name, double def, double lo, double hi, const std::string& help,
-                  bool lo_open = false);
+  double get_real(const std::string& name, double def, double lo, double hi,
+                  const std::string& help, bool lo_open = false);
   bool get_bool(const std::string& name, bool def, const std::string& help);
   std::string get_string(const std::string& name, const std::string& def, const std::string& help);
   /// String option restricted to `choices`.
@@ -72,9 +72,9 @@ private:
   std::vector<OptionSpec> specs_;
 };
 
-/// Loads a YAML input file into the options database and re-applies the command line on top of it, so
-/// that the command line wins. Collective on PETSC_COMM_WORLD. Throws InputError for a missing or
-/// malformed file.
+/// Loads a YAML input file into the options database and re-applies the command line on top of it,
+/// so that the command line wins. Collective on PETSC_COMM_WORLD. Throws InputError for a missing
+/// or malformed file.
 void load_input_file(const std::string& path, int* argc, char*** argv);
 
 } // namespace l0svgd

@@ -9,10 +9,13 @@ namespace l0svgd {
 /// reach the same events in the same order so that -log_view lines up.
 PetscLogEvent log_event(const char* name);
 
-/// Begins an event on construction and ends it on destruction, also when an exception leaves the scope.
+/// Begins an event on construction and ends it on destruction, also when an exception leaves the
+/// scope.
 class LogEventScope {
 public:
-  explicit LogEventScope(PetscLogEvent event) : event_(event) { PetscLogEventBegin(event_, 0, 0, 0, 0); }
+  explicit LogEventScope(PetscLogEvent event) : event_(event) {
+    PetscLogEventBegin(event_, 0, 0, 0, 0);
+  }
   ~LogEventScope() { PetscLogEventEnd(event_, 0, 0, 0, 0); }
   LogEventScope(const LogEventScope&) = delete;
   LogEventScope& operator=(const LogEventScope&) = delete;
@@ -23,8 +26,8 @@ private:
 
 /// Totals of one event over the run so far.
 struct EventTotals {
-  double max_seconds = 0.0;  ///< largest time over the ranks
-  double total_flops = 0.0;  ///< flops summed over the ranks (as logged with PetscLogFlops)
+  double max_seconds = 0.0; ///< largest time over the ranks
+  double total_flops = 0.0; ///< flops summed over the ranks (as logged with PetscLogFlops)
 };
 
 /// Collective: totals of the event named `name` (zero if it never ran).

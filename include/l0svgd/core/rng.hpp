@@ -1,9 +1,9 @@
 #pragma once
 /// Counter-based random numbers (Philox4x32-10, Salmon et al., SC'11).
 ///
-/// A draw is a pure function of (seed, stream, index, counter), so a particle's random numbers depend
-/// only on its global index and never on which rank owns it or in what order ranks run: the same seed
-/// gives the same ensemble for any rank count.
+/// A draw is a pure function of (seed, stream, index, counter), so a particle's random numbers
+/// depend only on its global index and never on which rank owns it or in what order ranks run: the
+/// same seed gives the same ensemble for any rank count.
 #include <array>
 #include <cstdint>
 
@@ -21,11 +21,12 @@ enum class RngStream : uint32_t {
   Hmc = 5,
   Gates = 6,
   Weights = 7,
+  Metrics = 8,
   Test = 99
 };
 
-/// A sequence of random numbers for one (seed, stream, index), e.g. one particle. Cheap to construct;
-/// `position()` and `seek()` let a checkpoint store and restore the sequence exactly.
+/// A sequence of random numbers for one (seed, stream, index), e.g. one particle. Cheap to
+/// construct; `position()` and `seek()` let a checkpoint store and restore the sequence exactly.
 class RandomSequence {
 public:
   RandomSequence(uint64_t seed, RngStream stream, uint64_t index, uint64_t position = 0)

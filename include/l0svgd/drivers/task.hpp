@@ -10,9 +10,9 @@
 
 namespace l0svgd {
 
-/// Life cycle of a run: `configure` reads and validates every option (no files touched, so that `-help`
-/// can call it on every task); `setup` builds models, reads data and creates solvers; then the
-/// application checks that every option was used; then `run` computes and writes the output.
+/// Life cycle of a run: `configure` reads and validates every option (no files touched, so that
+/// `-help` can call it on every task); `setup` builds models, reads data and creates solvers; then
+/// the application checks that every option was used; then `run` computes and writes the output.
 /// All three are collective on the task's communicator.
 class Task {
 public:
@@ -33,8 +33,8 @@ struct TaskEntry {
 const std::vector<TaskEntry>& task_registry();
 
 /// The whole application behind `main`: parses the input file and options, runs the task, reports
-/// errors as one line on rank 0. Collective on MPI_COMM_WORLD (MPI must be initialised). Returns the
-/// process exit code.
+/// errors as one line on rank 0. Collective on MPI_COMM_WORLD (MPI must be initialised). Returns
+/// the process exit code.
 int run_application(int argc, char** argv);
 
 } // namespace l0svgd

@@ -1,10 +1,11 @@
 #pragma once
 /// Parallel HDF5 files written and read collectively through MPI-IO.
 ///
-/// Every method is collective on the file's communicator: all ranks call it in the same order with the
-/// same path (HDF5 requires it for every metadata operation). Distributed row blocks are written with
-/// each rank writing its own rows; small replicated objects are written by rank 0's selection while the
-/// other ranks take part with an empty one. Groups along a path are created on demand.
+/// Every method is collective on the file's communicator: all ranks call it in the same order with
+/// the same path (HDF5 requires it for every metadata operation). Distributed row blocks are
+/// written with each rank writing its own rows; small replicated objects are written by rank 0's
+/// selection while the other ranks take part with an empty one. Groups along a path are created on
+/// demand.
 #include <hdf5.h>
 #include <mpi.h>
 #include <string>
@@ -30,13 +31,16 @@ public:
   const std::string& path() const { return path_; }
   MPI_Comm comm() const { return comm_; }
 
-  // --- writing -------------------------------------------------------------------------------------
+  // --- writing
+  // -------------------------------------------------------------------------------------
   /// Distributed N × w matrix: this rank's `local` rows go to rows [p.local_begin(), +p.n_local()).
   void write_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p);
   /// Distributed length-N vector.
   void write_vector_rows(const std::string& name, const ConstVectorRef& local, const Partition& p);
   /// Replicated matrix (identical on every rank), stored row-major with its shape.
   void write_matrix(const std::string& name, const ConstMatrixRef& value);
+  /// Replicated array of any shape from row-major `data` (e.g. K covariance matrices as K × d × d).
+  void write_array(const std::string& name, const double* data, const std::vector<hsize_t>& dims);
   /// Replicated vector.
   void write_vector(const std::string& name, const ConstVectorRef& value);
   void write_ints(const std::string& name, const std::vector<long long>& value);
@@ -47,7 +51,8 @@ public:
   /// Group (and its parents) if missing.
   void create_group(const std::string& name);
   /// Attribute on an existing object ("/" for the file). Replicated value.
-  void write_attribute(const std::string& object, const std::string& name, const std::string& value);
+  void write_attribute(const std::string& object, const std::string& name,
+                       const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);
   void write_attribute(const std::string& object, const std::string& name, long long value);
 
@@ -59,7 +64,8 @@ public:
   /// Appends one N × w slice to a 3-D series from distributed row blocks.
   void append_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p);
 
-  // --- reading -------------------------------------------------------------------------------------
+  // --- reading
+  // -------------------------------------------------------------------------------------
   bool exists(const std::string& name) const;
   std::vector<hsize_t> shape(const std::string& name) const;
   /// This rank's rows of a distributed N × w dataset (or of the last slice of a 3-D series).
@@ -82,7 +88,7 @@ private:
   MPI_Comm comm_;
   int rank_ = 0;
   hid_t file_ = -1;
-  hid_t transfer_ = -1;  // collective transfer property list
+  hid_t transfer_ = -1; // collective transfer property list
 };
 
 /// Throws l0svgd::Error naming `what` if an HDF5 call returned a negative value.

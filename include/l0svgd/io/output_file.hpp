@@ -8,13 +8,13 @@
 
 namespace l0svgd {
 
-/// An HDF5 file written under a temporary name ("<path>.tmp") and renamed to `path` by `commit()`. If the
-/// run fails before that, the destructor removes the temporary file, so a truncated file never exists
-/// under the final name.
+/// An HDF5 file written under a temporary name ("<path>.tmp") and renamed to `path` by `commit()`.
+/// If the run fails before that, the destructor removes the temporary file, so a truncated file
+/// never exists under the final name.
 class OutputFile {
 public:
-  /// Collective: creates parent directories and the temporary file. Throws InputError if the location
-  /// is not writable.
+  /// Collective: creates parent directories and the temporary file. Throws InputError if the
+  /// location is not writable.
   OutputFile(const std::string& path, MPI_Comm comm);
   ~OutputFile();
   OutputFile(const OutputFile&) = delete;
@@ -35,9 +35,9 @@ private:
   std::unique_ptr<H5File> file_;
 };
 
-/// Collective: stores what makes a run reproducible as attributes of "/" and of the group "/options":
-/// every effective option (input file + command line), rank count, git revision, version and the given
-/// task name.
+/// Collective: stores what makes a run reproducible as attributes of "/" and of the group
+/// "/options": every effective option (input file + command line), rank count, git revision,
+/// version and the given task name.
 void write_run_metadata(H5File& file, const std::string& task);
 
 } // namespace l0svgd

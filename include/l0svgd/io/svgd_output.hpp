@@ -1,9 +1,9 @@
 #pragma once
 /// The HDF5 layout of an SVGD run:
 ///   /particles (N×d final), /log_density (N), /parameter_names (d),
-///   /history/{iteration,time,step_norm,bandwidth,mean_log_density,ksd} (one entry per recorded iteration),
-///   /history/particles (T×N×d, every `output_every` iterations, extendible),
-///   /timing (attributes: wall time, time per iteration, per-phase seconds, kernel GFLOP/s, peak memory),
+///   /history/{iteration,time,step_norm,bandwidth,mean_log_density,ksd} (one entry per recorded
+///   iteration), /history/particles (T×N×d, every `output_every` iterations, extendible), /timing
+///   (attributes: wall time, time per iteration, per-phase seconds, kernel GFLOP/s, peak memory),
 ///   attributes of "/" and "/options" (effective options, ranks, seed, git revision; see
 ///   write_run_metadata).
 #include <string>
@@ -33,7 +33,8 @@ private:
   H5File& h5_;
   Index output_every_;
   Index first_iteration_;
-  std::vector<double> history_;  // row-major: one row of scalars per iteration  // where this run started (after a restart, the checkpoint's iteration)
+  std::vector<double> history_; // row-major: one row of scalars per iteration  // where this run
+                                // started (after a restart, the checkpoint's iteration)
 };
 
 } // namespace l0svgd

@@ -10,9 +10,9 @@ namespace l0svgd {
 
 /// An unnormalised log density log p(x) on R^d (or on a box, see `lower_bounds`).
 ///
-/// Evaluation is for a block of particles at once (one per row) so implementations can use GEMM-shaped
-/// batched linear algebra. Evaluation is local: it is never collective, and it must not depend on which
-/// rank calls it, so that results do not depend on the rank count.
+/// Evaluation is for a block of particles at once (one per row) so implementations can use
+/// GEMM-shaped batched linear algebra. Evaluation is local: it is never collective, and it must not
+/// depend on which rank calls it, so that results do not depend on the rank count.
 class Model {
 public:
   virtual ~Model() = default;
@@ -24,15 +24,17 @@ public:
   /// Names of the d parameters; default "x0", "x1", ...
   virtual std::vector<std::string> parameter_names() const;
 
-  /// log p (up to a constant) and its gradient for each row of `x` (n × d). `log_density` has n entries
-  /// and `gradient` is n × d. Throws ModelError if the model cannot be evaluated.
-  virtual void evaluate(const ConstMatrixRef& x, VectorRef log_density, MatrixRef gradient) const = 0;
+  /// log p (up to a constant) and its gradient for each row of `x` (n × d). `log_density` has n
+  /// entries and `gradient` is n × d. Throws ModelError if the model cannot be evaluated.
+  virtual void evaluate(const ConstMatrixRef& x, VectorRef log_density,
+                        MatrixRef gradient) const = 0;
 
   /// log p only; the default calls `evaluate` and discards the gradient.
   virtual void log_density(const ConstMatrixRef& x, VectorRef log_density) const;
 
-  /// Gradient of the log-likelihood part alone, for methods that need it (projected SVGD's Gauss–Newton
-  /// basis). Default: throws, since not every target separates into prior and likelihood.
+  /// Gradient of the log-likelihood part alone, for methods that need it (projected SVGD's
+  /// Gauss–Newton basis). Default: throws, since not every target separates into prior and
+  /// likelihood.
   virtual void log_likelihood_gradient(const ConstMatrixRef& x, MatrixRef gradient) const;
   virtual bool has_likelihood_gradient() const { return false; }
 
@@ -40,8 +42,8 @@ public:
   virtual bool has_hessian() const { return false; }
   virtual DenseMatrix hessian(const ConstVectorRef& x) const;
 
-  /// Support of the density as a box: lower and upper bounds per coordinate (±infinity if unbounded).
-  /// Optimisers use it as bounds, samplers as a domain check.
+  /// Support of the density as a box: lower and upper bounds per coordinate (±infinity if
+  /// unbounded). Optimisers use it as bounds, samplers as a domain check.
   virtual Vector lower_bounds() const;
   virtual Vector upper_bounds() const;
 
@@ -50,6 +52,7 @@ public:
 };
 
 /// Throws ModelError naming the model and the first offending row if any value is not finite.
-void check_finite(const Model& model, const ConstVectorRef& log_density, const ConstMatrixRef& gradient);
+void check_finite(const Model& model, const ConstVectorRef& log_density,
+                  const ConstMatrixRef& gradient);
 
 } // namespace l0svgd

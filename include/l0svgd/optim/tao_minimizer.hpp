@@ -1,6 +1,7 @@
 #pragma once
 /// Minimisation of a smooth objective with PETSc/TAO, configured from prefixed options
-/// (prefix "map_" gives -map_tao_type, -map_tao_gatol, -map_tao_monitor, -map_tao_test_gradient, ...).
+/// (prefix "map_" gives -map_tao_type, -map_tao_gatol, -map_tao_monitor, -map_tao_test_gradient,
+/// ...).
 #include <functional>
 #include <mpi.h>
 #include <petsctao.h>
@@ -10,30 +11,34 @@
 
 namespace l0svgd {
 
-/// f(x), writing ∇f(x) into `gradient`. May throw l0svgd::Error; TAO sees it as a failed evaluation.
+/// f(x), writing ∇f(x) into `gradient`. May throw l0svgd::Error; TAO sees it as a failed
+/// evaluation.
 using ObjectiveGradient = std::function<double(const ConstVectorRef& x, VectorRef gradient)>;
 
 struct TaoResult {
-  Vector x;                 ///< final point
-  double objective = 0.0;   ///< f(x)
+  Vector x;               ///< final point
+  double objective = 0.0; ///< f(x)
   double gradient_norm = 0.0;
   PetscInt iterations = 0;
-  bool converged = false;   ///< TAO's reason is positive
-  std::string reason;       ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+  bool converged = false; ///< TAO's reason is positive
+  std::string reason;     ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+  int reason_code = 0;    ///< the same reason as TAO's integer TaoConvergedReason
 };
 
-/// A TAO solver for problems of a fixed dimension on one process (PETSC_COMM_SELF), so that every rank
-/// can run its own local searches. Construct during setup: the constructor calls TaoSetFromOptions, which
-/// reads (and marks used) the prefixed options.
+/// A TAO solver for problems of a fixed dimension on one process (PETSC_COMM_SELF), so that every
+/// rank can run its own local searches. Construct during setup: the constructor calls
+/// TaoSetFromOptions, which reads (and marks used) the prefixed options.
 class TaoMinimizer {
 public:
-  /// `default_type` is used unless -<prefix>tao_type overrides it (bounded quasi-Newton by default).
+  /// `default_type` is used unless -<prefix>tao_type overrides it (bounded quasi-Newton by
+  /// default).
   TaoMinimizer(Index dim, const std::string& prefix, const std::string& default_type = "blmvm");
   ~TaoMinimizer();
   TaoMinimizer(const TaoMinimizer&) = delete;
   TaoMinimizer& operator=(const TaoMinimizer&) = delete;
 
-  /// Box constraints; ±infinity entries mean unbounded. Only bounded types (blmvm, bqnls, ...) use them.
+  /// Box constraints; ±infinity entries mean unbounded. Only bounded types (blmvm, bqnls, ...) use
+  /// them.
   void set_bounds(const ConstVectorRef& lower, const ConstVectorRef& upper);
   /// Runs TAO from `x0`. Not collective. Rethrows an l0svgd::Error raised inside `f`.
   TaoResult minimize(const ObjectiveGradient& f, const ConstVectorRef& x0);

@@ -1,6 +1,6 @@
 #pragma once
-/// Allgather of row blocks (one particle per row) in units of rows, so counts stay far below 2^31 even
-/// when N·d does not.
+/// Allgather of row blocks (one particle per row) in units of rows, so counts stay far below 2^31
+/// even when N·d does not.
 #include <mpi.h>
 #include <vector>
 
@@ -19,8 +19,8 @@ public:
   RowGather(const RowGather&) = delete;
   RowGather& operator=(const RowGather&) = delete;
 
-  /// Collective: `local` (n_local × width) from every rank into `global` (N × width), ordered by global
-  /// row. `global` must already have the right shape.
+  /// Collective: `local` (n_local × width) from every rank into `global` (N × width), ordered by
+  /// global row. `global` must already have the right shape.
   void gather(const ConstMatrixRef& local, MatrixRef global) const;
 
   Index width() const { return width_; }
@@ -32,9 +32,10 @@ private:
   std::vector<int> counts_, displs_;
 };
 
-/// Collective sum of a vector over ranks in rank order (gather to all, then add rank by rank), so the
-/// result is bitwise independent of how MPI implements the reduction. For a result independent of the
-/// rank count too, gather per-row values with RowGather and add them in global row order instead.
+/// Collective sum of a vector over ranks in rank order (gather to all, then add rank by rank), so
+/// the result is bitwise independent of how MPI implements the reduction. For a result independent
+/// of the rank count too, gather per-row values with RowGather and add them in global row order
+/// instead.
 void ordered_sum(const ConstVectorRef& local, VectorRef global, MPI_Comm comm);
 
 } // namespace l0svgd

@@ -7,8 +7,8 @@
 
 namespace l0svgd {
 
-/// Contiguous, nearly even blocks: the first N mod P ranks own one row more. Any N ≥ 0 works; a rank
-/// may own no rows when N < P.
+/// Contiguous, nearly even blocks: the first N mod P ranks own one row more. Any N ≥ 0 works; a
+/// rank may own no rows when N < P.
 class Partition {
 public:
   /// Collective only in that it reads the rank and size of `comm`.
