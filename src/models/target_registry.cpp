@@ -1,12 +1,24 @@
 #include "l0svgd/models/target_registry.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/models/banana.hpp"
+#include "l0svgd/models/gaussian.hpp"
+#include "l0svgd/models/gmm.hpp"
+#include "l0svgd/models/linreg.hpp"
+#include "l0svgd/models/logreg.hpp"
+#include "l0svgd/models/shear_frame.hpp"
 
 namespace l0svgd {
 
 // Families register here, one line each; their builders live beside their models.
 const std::vector<TargetEntry>& target_registry() {
   static const std::vector<TargetEntry> registry = {
+      {"gaussian", "multivariate Gaussian N(mean, cov)", make_gaussian_builder},
+      {"gmm", "Gaussian mixture with exact sampler", make_gmm_builder},
+      {"banana", "2-D banana-shaped density", make_banana_builder},
+      {"linreg", "Bayesian linear regression with known noise", make_linreg_builder},
+      {"logreg", "Bayesian logistic regression on a CSV data set", make_logreg_builder},
+      {"shear_frame", "2-storey shear frame damping (c1, c2)", make_shear_frame_builder},
   };
   return registry;
 }

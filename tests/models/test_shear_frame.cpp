@@ -1,0 +1,154 @@
+#include <catch2/catch.hpp>
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/models/shear_frame.hpp"
+#include "l0svgd/models/target_registry.hpp"
+#include "model_checks.hpp"
+
+#include <cmath>
+#include <mpi.h>
+
+using namespace l0svgd;
+using Catch::Contains;
+
+namespace {
+
+std::unique_ptr<Model> build_shear_frame(const std::string& options) {
+  test::ScopedOptions scoped("-target_type shear_frame " + options);
+  Options reader;
+  auto builder = configure_target(reader);
+  Options::check_all_used();
+  return builder->build(MPI_COMM_WORLD);
+}
+
+const ShearFrame& as_frame(const std::unique_ptr<Model>& model) {
+  const auto* frame = dynamic_cast<const ShearFrame*>(model.get());
+  REQUIRE(frame != nullptr);
+  return *frame;
+}
+
+// Independent reference: classical RK4 on M ẍ + C ẋ + K x = 0 with a small step.
+Vector rk4_response(const ShearFrameSettings& s, const Eigen::Vector2d& c) {
+  Eigen::Matrix4d a = Eigen::Matrix4d::Zero();
+  a.topRightCorner<2, 2>().setIdentity();
+  a.bottomLeftCorner<2, 2>() << -(s.k1 + s.k2) / s.m1, s.k2 / s.m1, s.k2 / s.m2, -s.k2 / s.m2;
+  a.bottomRightCorner<2, 2>() << -(c(0) + c(1)) / s.m1, c(1) / s.m1, c(1) / s.m2, -c(1) / s.m2;
+  const int substeps = 200;
+  const double h = s.dt / substeps;
+  Eigen::Vector4d y(0, s.u0, 0, 0);
+  Vector x1(s.n_obs);
+  for (Index j = 0; j < s.n_obs; ++j) {
+    for (int i = 0; i < substeps; ++i) {
+      const Eigen::Vector4d k1 = a * y, k2 = a * (y + 0.5 * h * k1), k3 = a * (y + 0.5 * h * k2),
+                            k4 = a * (y + h * k3);
+      y += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+    }
+    x1(j) = y(0);
+  }
+  return x1;
+}
+
+} // namespace
+
+TEST_CASE("shear frame defaults follow REFERENCE.md section 5", "[shear_frame]") {
+  const auto model = build_shear_frame("");
+  const ShearFrame& frame = as_frame(model);
+  const ShearFrameSettings& s = frame.settings();
+  CHECK(model->name() == "shear_frame");
+  CHECK(model->dim() == 2);
+  CHECK(model->parameter_names() == std::vector<std::string>{"c1", "c2"});
+  CHECK(s.m1 == 1.0);
+  CHECK(s.m2 == 1.0);
+  CHECK(s.k1 == 1.0);
+  CHECK(s.k2 == 0.5);
+  CHECK(s.u0 == 1.0);
+  CHECK(s.dt == 0.5);
+  CHECK(s.sigma == 0.02);
+  CHECK(frame.observations().size() == 60);
+  CHECK(model->lower_bounds() == Eigen::Vector2d(0.0, 0.0));
+  CHECK(model->upper_bounds() == Eigen::Vector2d(1.5, 1.5));
+  CHECK((frame.mirror(s.c_true) - Eigen::Vector2d(1.0, 0.1)).norm() < 1e-15);
+  // The data are the response at c_true plus noise of the right size.
+  const Vector noise = frame.observations() - frame.response(s.c_true);
+  CHECK(std::sqrt(noise.squaredNorm() / 60) == Approx(0.02).epsilon(0.3));
+  // Same seed, same data; another seed, other data.
+  CHECK(as_frame(build_shear_frame("")).observations() == frame.observations());
+  CHECK(
+      (as_frame(build_shear_frame("-target_seed 2")).observations() - frame.observations()).norm() >
+      0.05);
+}
+
+TEST_CASE("shear frame response matches an independent ODE integration", "[shear_frame]") {
+  const auto model = build_shear_frame("-target_n_obs 20");
+  const ShearFrame& frame = as_frame(model);
+  for (const Eigen::Vector2d c :
+       {Eigen::Vector2d(0.2, 0.5), Eigen::Vector2d(0.0, 0.0), Eigen::Vector2d(1.3, 0.05)}) {
+    const Vector reference = rk4_response(frame.settings(), c);
+    CHECK((frame.response(c) - reference).cwiseAbs().maxCoeff() < 1e-9);
+  }
+}
+
+TEST_CASE("the floor-1 response cannot tell c from its mirror image", "[shear_frame]") {
+  const auto model = build_shear_frame("");
+  const ShearFrame& frame = as_frame(model);
+  for (const Eigen::Vector2d c : {Eigen::Vector2d(0.2, 0.5), Eigen::Vector2d(0.7, 0.3)}) {
+    CHECK((frame.response(c) - frame.response(frame.mirror(c))).cwiseAbs().maxCoeff() < 1e-12);
+    const Eigen::Vector2d m = frame.mirror(c);
+    Matrix both(2, 2);
+    both << c(0), c(1), m(0), m(1);
+    const Vector values = test::log_densities(*model, both);
+    CHECK(values(0) == Approx(values(1)).epsilon(1e-12));
+  }
+  // With a stiffness ratio other than (m1+m2)/m2 the symmetry is gone.
+  const auto other = build_shear_frame("-target_k2 0.8");
+  const ShearFrame& asym = as_frame(other);
+  CHECK((asym.response(Eigen::Vector2d(0.2, 0.5)) - asym.response(Eigen::Vector2d(1.0, 0.1)))
+            .cwiseAbs()
+            .maxCoeff() > 1e-3);
+}
+
+TEST_CASE("shear frame gradient is exact (finite differences), also outside the box",
+          "[shear_frame]") {
+  const auto model = build_shear_frame("");
+  Matrix x(5, 2);
+  x << 0.2, 0.5, 1.0, 0.1, 0.6, 0.9, 1.4, 1.45, -0.2, 1.7;
+  Vector values(5), only(5);
+  Matrix gradient(5, 2);
+  model->evaluate(x, values, gradient);
+  model->log_density(x, only);
+  CHECK(test::max_scaled_error(values, only) < 1e-12);
+  const Matrix fd = test::fd_gradient(*model, x, 1e-6);
+  INFO("analytic\n" << gradient << "\nfinite differences\n" << fd);
+  CHECK(((gradient - fd).array().abs() / (1.0 + fd.array().abs())).maxCoeff() < 1e-6);
+  CHECK(values.allFinite()); // outside the box too: no −∞ wall
+}
+
+TEST_CASE("shear frame reads its observations from a CSV", "[shear_frame]") {
+  const std::string path =
+      test::write_scratch("shear_frame_obs.csv", "displacement\n0.5\n0.25\n# comment\n-0.1\n");
+  const auto model = build_shear_frame("-target_data " + path);
+  const ShearFrame& frame = as_frame(model);
+  REQUIRE(frame.observations().size() == 3);
+  CHECK(frame.observations()(2) == -0.1);
+  // log p = Σ log N(y_j; x1(t_j), σ²) − log |box|.
+  const Eigen::Vector2d c(0.3, 0.4);
+  const Vector r = frame.observations() - frame.response(c);
+  const double expected = -0.5 * r.squaredNorm() / (0.02 * 0.02) -
+                          3 * std::log(0.02 * std::sqrt(2 * M_PI)) - std::log(1.5 * 1.5);
+  CHECK(test::log_densities(*model, c.transpose())(0) == Approx(expected).epsilon(1e-12));
+}
+
+TEST_CASE("shear frame input errors name the problem", "[shear_frame][errors]") {
+  CHECK_THROWS_WITH(build_shear_frame("-target_lower 1,0 -target_upper 0.5,1.5"),
+                    Contains("lower < upper"));
+  CHECK_THROWS_WITH(build_shear_frame("-target_c_true 0.1,0.2,0.3"), Contains("needs 2 values"));
+  CHECK_THROWS_AS(build_shear_frame("-target_m1 0"), InputError);
+  CHECK_THROWS_AS(build_shear_frame("-target_sigma -1"), InputError);
+  const std::string bad = test::write_scratch("shear_frame_bad.csv", "0.5\nabc\n");
+  CHECK_THROWS_AS(build_shear_frame("-target_data " + bad), InputError);
+  const std::string two = test::write_scratch("shear_frame_two.csv", "0.5,1\n0.25,2\n");
+  CHECK_THROWS_WITH(build_shear_frame("-target_data " + two), Contains("needs one"));
+  CHECK_THROWS_WITH(build_shear_frame("-target_data " + two + " -target_n_obs 5"),
+                    Contains("exclude each other"));
+  CHECK_THROWS_AS(build_shear_frame("-target_data /nonexistent/obs.csv"), InputError);
+}
