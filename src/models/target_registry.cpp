@@ -4,6 +4,7 @@
 #include "l0svgd/models/banana.hpp"
 #include "l0svgd/models/gaussian.hpp"
 #include "l0svgd/models/gmm.hpp"
+#include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/models/linreg.hpp"
 #include "l0svgd/models/logreg.hpp"
 #include "l0svgd/models/shear_frame.hpp"
@@ -19,6 +20,8 @@ const std::vector<TargetEntry>& target_registry() {
       {"linreg", "Bayesian linear regression with known noise", make_linreg_builder},
       {"logreg", "Bayesian logistic regression on a CSV data set", make_logreg_builder},
       {"shear_frame", "2-storey shear frame damping (c1, c2)", make_shear_frame_builder},
+      {"hyperelastic", "polyconvex ICNN hyperelasticity on stress-stretch data",
+       make_hyperelastic_builder},
   };
   return registry;
 }

@@ -1,0 +1,221 @@
+#include "l0svgd/optim/l0_sparsifier.hpp"
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
+#include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/rng.hpp"
+#include "l0svgd/optim/l0_gates.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace l0svgd {
+namespace {
+
+// Effective weights w = g(θ) z̄(log α) and the factors of their partial derivatives.
+struct Gated {
+  Vector g, dg, z, dz, w;
+  void resize(Index n) {
+    for (Vector* v : {&g, &dg, &z, &dz, &w})
+      v->resize(n);
+  }
+  void compute(const L0Problem& problem, const ConstVectorRef& theta,
+               const ConstVectorRef& log_alpha) {
+    problem.reparameterise(theta, g, dg);
+    for (Index k = 0; k < theta.size(); ++k) {
+      double d = 0;
+      z(k) = mean_gate(log_alpha(k), &d);
+      dz(k) = d;
+    }
+    w = g.cwiseProduct(z);
+  }
+};
+
+} // namespace
+
+std::vector<bool> L0PathPoint::support(Index n) const {
+  std::vector<bool> mask(n, false);
+  for (Index k : surviving)
+    mask[k] = true;
+  return mask;
+}
+
+L0Settings L0Settings::configure(Options& options) {
+  L0Settings s;
+  const std::vector<double> listed = options.get_real_array(
+      "l0_lambda", {}, "L0 penalty weights (increasing; overrides -l0_lambda_min/max/count)");
+  const double lo = options.get_real("l0_lambda_min", 1e-5, 0.0, 1e6,
+                                     "smallest L0 penalty weight of the log-spaced path", true);
+  const double hi = options.get_real("l0_lambda_max", 1e-2, 0.0, 1e6,
+                                     "largest L0 penalty weight of the log-spaced path", true);
+  const PetscInt count =
+      options.get_int("l0_lambda_count", 7, 1, 1000, "number of log-spaced L0 penalty weights");
+  s.r2_threshold = options.get_real("l0_r2_threshold", s.r2_threshold, -1e6, 1.0,
+                                    "selection: sparsest L0 stage whose training R^2 reaches this");
+  s.gate_init_scale = options.get_real("l0_gate_init_scale", s.gate_init_scale, 0.0, 100.0,
+                                       "std of the initial gate parameters log alpha");
+  s.seed = static_cast<uint64_t>(
+      options.get_int("l0_seed", 1, 0, PETSC_MAX_INT, "seed of the initial gate parameters"));
+  s.log_alpha_bound = options.get_real("l0_log_alpha_bound", s.log_alpha_bound, 2.5, 50.0,
+                                       "lower bound -B of the gate parameters log alpha");
+  s.support_tolerance = options.get_real("l0_support_tolerance", s.support_tolerance, 0.0, 1.0,
+                                         "weights with |w z| above this are kept");
+  s.pretrain = options.get_bool("l0_pretrain", s.pretrain,
+                                "fit the ungated network before the L0 path (-l0_pretrain_tao_*)");
+  s.continuation = options.get_bool(
+      "l0_continuation", s.continuation,
+      "start each lambda from the previous pruned solution instead of the pretrained network");
+  if (!listed.empty()) {
+    for (double l : listed)
+      require_input(options.help_mode() || l >= 0,
+                    "option -l0_lambda: penalty weights must be non-negative");
+    s.lambdas = listed;
+    std::sort(s.lambdas.begin(), s.lambdas.end());
+  } else {
+    require_input(options.help_mode() || lo <= hi,
+                  "options -l0_lambda_min/-l0_lambda_max: min must not exceed max");
+    for (PetscInt i = 0; i < count; ++i) {
+      const double f = count > 1 ? static_cast<double>(i) / static_cast<double>(count - 1) : 0.0;
+      s.lambdas.push_back(lo * std::pow(hi / lo, f));
+    }
+  }
+  return s;
+}
+
+L0Sparsifier::L0Sparsifier(const L0Problem& problem, L0Settings settings, const std::string& prefix)
+    : problem_(problem), settings_(std::move(settings)),
+      tao_(2 * problem.n_weights(), prefix, "blmvm") {
+  require_input(!settings_.lambdas.empty(), "L0: no penalty weight lambda given");
+  const Index n = problem.n_weights();
+  Vector lower(2 * n), upper(2 * n);
+  lower.head(n).setConstant(-std::numeric_limits<double>::infinity());
+  upper.head(n).setConstant(std::numeric_limits<double>::infinity());
+  lower.tail(n).setConstant(-settings_.log_alpha_bound);
+  upper.tail(n).setConstant(open_gate_log_alpha());
+  tao_.set_bounds(lower, upper);
+  if (settings_.pretrain)
+    pretrain_tao_ = std::make_unique<TaoMinimizer>(n, prefix + "pretrain_", "lmvm");
+}
+
+L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
+  const Index n = problem_.n_weights();
+  if (theta0.size() != n)
+    throw Error("L0Sparsifier: start point has " + std::to_string(theta0.size()) + " entries for " +
+                std::to_string(n) + " weights");
+  Vector x(2 * n);
+  RandomSequence rng(settings_.seed, RngStream::Gates, 0);
+  for (Index k = 0; k < n; ++k)
+    x(n + k) = settings_.gate_init_scale * rng.normal();
+
+  Gated gated;
+  gated.resize(n);
+  Vector loss_gradient(n);
+  L0Result result;
+  x.head(n) = theta0;
+  if (pretrain_tao_) {
+    auto data_loss = [&](const ConstVectorRef& theta, VectorRef grad) {
+      problem_.reparameterise(theta, gated.g, gated.dg);
+      const double f = problem_.loss(gated.g, loss_gradient);
+      grad = loss_gradient.cwiseProduct(gated.dg);
+      return f;
+    };
+    const TaoResult r = [&] {
+      const LogEventScope scope(log_event("L0Pretrain"));
+      return pretrain_tao_->minimize(data_loss, theta0);
+    }();
+    // Absorb the initial gates: g(θ) z̄(log α₀) = the pretrained g(θ*).
+    problem_.reparameterise(r.x, gated.g, gated.dg);
+    for (Index k = 0; k < n; ++k) {
+      const double z0 = mean_gate(x(n + k));
+      x(k) = z0 > 0 ? problem_.unconstrained(k, gated.g(k) / z0) : r.x(k);
+    }
+    result.pretrain_r_squared = problem_.r_squared(gated.g);
+    result.pretrain_iterations = r.iterations;
+    logger().info("L0 pretraining: R^2 ", result.pretrain_r_squared, " (", r.iterations,
+                  " TAO iterations, ", r.reason, ")");
+  }
+  const Vector start = x;
+  double lambda = 0;
+  auto objective = [&](const ConstVectorRef& v, VectorRef grad) {
+    gated.compute(problem_, v.head(n), v.tail(n));
+    double f = problem_.loss(gated.w, loss_gradient);
+    for (Index k = 0; k < n; ++k) {
+      double dp = 0;
+      f += lambda * gate_open_probability(v(n + k), &dp);
+      grad(k) = loss_gradient(k) * gated.dg(k) * gated.z(k);
+      grad(n + k) = loss_gradient(k) * gated.g(k) * gated.dz(k) + lambda * dp;
+    }
+    return f;
+  };
+
+  for (double l : settings_.lambdas) {
+    lambda = l;
+    if (!settings_.continuation)
+      x = start;
+    const TaoResult r = [&] {
+      const LogEventScope scope(log_event("L0Solve"));
+      return tao_.minimize(objective, x);
+    }();
+    x = r.x;
+
+    L0PathPoint point;
+    point.lambda = l;
+    point.objective = r.objective;
+    point.iterations = r.iterations;
+    point.reason = r.reason;
+    gated.compute(problem_, x.head(n), x.tail(n));
+    std::vector<bool> support(n);
+    for (Index k = 0; k < n; ++k)
+      support[k] = std::abs(gated.w(k)) > settings_.support_tolerance;
+    point.surviving = problem_.surviving(support);
+    // Prune: only surviving weights remain, removed gates are closed for the rest of the path.
+    Vector pruned = Vector::Zero(n);
+    point.surviving_theta.resize(static_cast<Index>(point.surviving.size()));
+    std::vector<bool> keep(n, false);
+    for (size_t i = 0; i < point.surviving.size(); ++i) {
+      const Index k = point.surviving[i];
+      keep[k] = true;
+      pruned(k) = gated.w(k);
+      point.surviving_theta(static_cast<Index>(i)) = problem_.unconstrained(k, gated.w(k));
+    }
+    for (Index k = 0; k < n; ++k)
+      if (!keep[k])
+        x(n + k) = -settings_.log_alpha_bound;
+    point.active = static_cast<Index>(point.surviving.size());
+    point.loss = problem_.loss(pruned, loss_gradient);
+    point.r_squared = problem_.r_squared(pruned);
+    const double n_data = static_cast<double>(problem_.n_data());
+    point.bic =
+        n_data * std::log(point.loss) + static_cast<double>(point.active) * std::log(n_data);
+    point.theta = x.head(n);
+    point.log_alpha = x.tail(n);
+    logger().info("L0 lambda ", l, ": ", point.active, " active, loss ", point.loss, ", R^2 ",
+                  point.r_squared, " (", r.iterations, " TAO iterations, ", r.reason, ")");
+    result.path.push_back(std::move(point));
+  }
+
+  for (size_t i = 0; i < result.path.size(); ++i) {
+    const auto& p = result.path[i];
+    if (p.r_squared < settings_.r2_threshold)
+      continue;
+    if (result.selected < 0 || p.active < result.best().active ||
+        (p.active == result.best().active && p.r_squared > result.best().r_squared))
+      result.selected = static_cast<Index>(i);
+  }
+  result.threshold_met = result.selected >= 0;
+  if (!result.threshold_met) {
+    for (size_t i = 0; i < result.path.size(); ++i) {
+      const auto& p = result.path[i];
+      if (result.selected < 0 || p.bic < result.best().bic ||
+          (p.bic == result.best().bic && p.active < result.best().active))
+        result.selected = static_cast<Index>(i);
+    }
+    logger().warning("L0: no stage reached training R^2 >= ", settings_.r2_threshold,
+                     "; selected the stage of lowest BIC (", result.best().active, " weights, R^2 ",
+                     result.best().r_squared, ")");
+  }
+  return result;
+}
+
+} // namespace l0svgd
