@@ -1,0 +1,522 @@
+#include "l0svgd/mcmc/hmc.hpp"
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
+#include "l0svgd/core/profiling.hpp"
+#include "l0svgd/mcmc/diagnostics.hpp"
+#include "l0svgd/parallel/collective_error.hpp"
+#include "l0svgd/parallel/gather.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace l0svgd {
+namespace {
+
+// A trajectory whose energy grows by more than this is divergent (Stan's threshold).
+constexpr double kMaxEnergyError = 1000.0;
+// Hoffman & Gelman's heuristic doubles or halves ε until the one-step acceptance crosses 0.8;
+// Stan gives up beyond these step sizes.
+const double kLogHeuristicAccept = std::log(0.8);
+constexpr double kLargestStep = 1e7;
+// A drift that crosses the box this often within one step is far too long for the box (a bound
+// pair closer than the step): the trajectory is stopped as divergent.
+constexpr int kMaxReflections = 100;
+// split_rhat and effective_sample_size need this many draws per chain.
+constexpr Index kMinDiagnosticDraws = 4;
+
+std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+const HmcSettings& validated(const HmcSettings& s) {
+  require_input(s.n_chains >= 1, "option -hmc_chains: at least one chain is needed");
+  require_input(s.warmup >= 0, "option -hmc_warmup: must not be negative");
+  require_input(s.samples >= 1, "option -hmc_samples: at least one draw per chain is needed");
+  require_input(s.leapfrog_steps >= 1, "option -hmc_leapfrog_steps: must be at least 1");
+  require_input(s.target_accept > 0.0 && s.target_accept < 1.0,
+                "option -hmc_target_accept: must lie in (0, 1)");
+  require_input(s.initial_step > 0.0 && std::isfinite(s.initial_step),
+                "option -hmc_initial_step: must be positive and finite");
+  require_input(s.step_jitter >= 0.0 && s.step_jitter < 1.0,
+                "option -hmc_step_jitter: must lie in [0, 1)");
+  require_input(s.monitor_every >= 0, "option -hmc_monitor_every: must not be negative");
+  return s;
+}
+
+bool row_finite(const Vector& log_density, const Matrix& gradient, Index row) {
+  return std::isfinite(log_density(row)) && gradient.row(row).allFinite();
+}
+
+} // namespace
+
+HmcSettings configure_hmc(Options& options) {
+  HmcSettings s;
+  const PetscInt most = PETSC_MAX_INT;
+  const double huge = std::numeric_limits<double>::max();
+  s.n_chains =
+      options.get_int("hmc_chains", 4, 1, most, "number of HMC chains, spread over the MPI ranks");
+  s.warmup = options.get_int("hmc_warmup", 1000, 0, most,
+                             "warm-up iterations per chain (step size and mass matrix adapt)");
+  s.samples = options.get_int("hmc_samples", 1000, 1, most, "kept draws per chain");
+  s.leapfrog_steps =
+      options.get_int("hmc_leapfrog_steps", 16, 1, most, "leapfrog steps per HMC transition");
+  s.target_accept = options.get_real("hmc_target_accept", 0.8, 0.0, 1.0,
+                                     "dual-averaging target acceptance statistic, in (0, 1)", true);
+  require_input(options.help_mode() || s.target_accept < 1.0,
+                "option -hmc_target_accept: must be smaller than 1");
+  s.initial_step = options.get_real(
+      "hmc_initial_step", 1.0, 0.0, huge,
+      "initial leapfrog step size; warm-up refines it, -hmc_warmup 0 samples with it", true);
+  s.seed = static_cast<uint64_t>(options.get_int(
+      "hmc_seed", 1, 0, most, "seed of the chains' random numbers (chain c uses index c)"));
+  const std::string mass =
+      options.get_choice("hmc_mass", "diag", {"diag", "identity"},
+                         "mass matrix: diag (adapted from warm-up draws) or identity");
+  s.mass = mass == "identity" ? MassMatrixType::Identity : MassMatrixType::Diagonal;
+  s.step_jitter = options.get_real(
+      "hmc_step_jitter", s.step_jitter, 0.0, 1.0,
+      "each transition uses step*(1 + j*U(-1, 1)), against the periodicity of fixed-length "
+      "trajectories; 0 = off");
+  require_input(options.help_mode() || s.step_jitter < 1.0,
+                "option -hmc_step_jitter: must be smaller than 1");
+  s.monitor_every = options.get_int("hmc_monitor_every", 100, 0, most,
+                                    "print a monitor line every this many iterations; 0 = off");
+  return s;
+}
+
+const char* mass_matrix_name(MassMatrixType type) {
+  return type == MassMatrixType::Identity ? "identity" : "diag";
+}
+
+HmcSampler::HmcSampler(const Model& model, const HmcSettings& settings, MPI_Comm comm)
+    : model_(model), settings_(validated(settings)), comm_(comm),
+      partition_(settings.n_chains, comm), dim_(model.dim()), lower_(model.lower_bounds()),
+      upper_(model.upper_bounds()),
+      schedule_(settings.warmup, settings.mass == MassMatrixType::Diagonal),
+      variance_(partition_.n_local(), dim_), events_{log_event("HMCLeapfrog"),
+                                                     log_event("HMCGradient"),
+                                                     log_event("HMCAdapt")} {
+  const Index n = partition_.n_local();
+  has_box_ = lower_.array().isFinite().any() || upper_.array().isFinite().any();
+  for (Index l = 0; l < n; ++l)
+    rng_.emplace_back(settings.seed, RngStream::Hmc,
+                      static_cast<uint64_t>(partition_.local_begin() + l));
+  position_ = Matrix::Zero(n, dim_);
+  gradient_.resize(n, dim_);
+  log_density_.resize(n);
+  proposal_.resize(n, dim_);
+  proposal_gradient_.resize(n, dim_);
+  momentum_.resize(n, dim_);
+  proposal_log_density_.resize(n);
+  start_energy_.resize(n);
+  energy_.resize(n);
+  uniform_.resize(n);
+  all_chains_.assign(n, 1);
+  step_ = Vector::Constant(n, settings.initial_step);
+  trajectory_step_.resize(n);
+  moving_step_.resize(n);
+  integrating_.assign(n, 0);
+  diverged_.assign(n, 0);
+  inverse_metric_ = Matrix::Ones(n, dim_);
+  active_position_.resize(n, dim_);
+  active_gradient_.resize(n, dim_);
+  active_log_density_.resize(n);
+  active_rows_.reserve(n);
+  averaging_.assign(n, DualAveraging(settings.target_accept));
+  accept_sum_ = Vector::Zero(n);
+  window_accept_sum_ = Vector::Zero(n);
+  accepted_.assign(n, 0);
+  divergences_.assign(n, 0);
+  warmup_divergences_.assign(n, 0);
+  draws_.resize(n * settings.samples, dim_);
+  draw_log_density_.resize(n * settings.samples);
+}
+
+void HmcSampler::set_local_start(const ConstMatrixRef& x) {
+  if (x.rows() != partition_.n_local() || x.cols() != dim_)
+    throw InputError("HMC starting points: this rank's block is " + std::to_string(x.rows()) +
+                     " x " + std::to_string(x.cols()) + ", expected " +
+                     std::to_string(partition_.n_local()) + " x " + std::to_string(dim_));
+  position_ = x;
+}
+
+void HmcSampler::set_start(const ConstMatrixRef& all_chains) {
+  if (all_chains.rows() != partition_.n_global() || all_chains.cols() != dim_)
+    throw InputError("HMC starting points: " + std::to_string(all_chains.rows()) + " x " +
+                     std::to_string(all_chains.cols()) + " given, expected " +
+                     std::to_string(partition_.n_global()) + " x " + std::to_string(dim_));
+  position_ = all_chains.middleRows(partition_.local_begin(), partition_.n_local());
+}
+
+void HmcSampler::evaluate_rows(const ConstMatrixRef& x, VectorRef log_density,
+                               MatrixRef gradient) const {
+  LogEventScope event(events_.gradient);
+  try {
+    model_.evaluate(x, log_density, gradient);
+  } catch (const ModelError&) {
+    // The block failed as a whole: evaluate row by row so that only the failing chains diverge.
+    for (Index i = 0; i < x.rows(); ++i) {
+      try {
+        model_.evaluate(x.row(i), log_density.segment(i, 1), gradient.row(i));
+      } catch (const ModelError&) {
+        log_density(i) = std::numeric_limits<double>::quiet_NaN();
+      }
+    }
+  }
+}
+
+void HmcSampler::evaluate_start() {
+  const Index n = partition_.n_local();
+  std::string message;
+  for (Index l = 0; l < n && message.empty() && has_box_; ++l)
+    if (!((position_.row(l).transpose().array() >= lower_.array()).all() &&
+          (position_.row(l).transpose().array() <= upper_.array()).all()))
+      message = "HMC: the starting point of chain " + std::to_string(partition_.local_begin() + l) +
+                " lies outside the support of '" + model_.name() + "'";
+  raise_if_any(!message.empty(), message, comm_);
+  run_collectively(
+      [&] {
+        if (n > 0)
+          model_.evaluate(position_, log_density_, gradient_);
+        evaluations_ += n;
+        for (Index l = 0; l < n; ++l)
+          if (!row_finite(log_density_, gradient_, l))
+            throw ModelError("HMC: model '" + model_.name() +
+                             "' returned a non-finite log density or gradient at the starting "
+                             "point of chain " +
+                             std::to_string(partition_.local_begin() + l));
+      },
+      comm_);
+}
+
+void HmcSampler::draw_momenta(const std::vector<char>& chains) {
+  for (Index l = 0; l < partition_.n_local(); ++l) {
+    if (!chains[l])
+      continue;
+    for (Index j = 0; j < dim_; ++j)
+      momentum_(l, j) = rng_[l].normal() / std::sqrt(inverse_metric_(l, j));
+  }
+}
+
+void HmcSampler::hamiltonian(const Vector& log_density, VectorRef energy) const {
+  energy = -log_density.array() +
+           0.5 * (momentum_.array().square() * inverse_metric_.array()).rowwise().sum();
+}
+
+void HmcSampler::evaluate_proposals() {
+  const Index n = partition_.n_local();
+  active_rows_.clear();
+  for (Index l = 0; l < n; ++l)
+    if (integrating_[l])
+      active_rows_.push_back(l);
+  const Index m = static_cast<Index>(active_rows_.size());
+  evaluations_ += m;
+  if (m == n) {
+    evaluate_rows(proposal_, proposal_log_density_, proposal_gradient_);
+  } else if (m > 0) {
+    for (Index k = 0; k < m; ++k)
+      active_position_.row(k) = proposal_.row(active_rows_[k]);
+    evaluate_rows(active_position_.topRows(m), active_log_density_.head(m),
+                  active_gradient_.topRows(m));
+    for (Index k = 0; k < m; ++k) {
+      proposal_log_density_(active_rows_[k]) = active_log_density_(k);
+      proposal_gradient_.row(active_rows_[k]) = active_gradient_.row(k);
+    }
+  }
+  for (Index l : active_rows_)
+    if (!row_finite(proposal_log_density_, proposal_gradient_, l)) {
+      diverged_[l] = 1;
+      integrating_[l] = 0;
+    }
+}
+
+void HmcSampler::reflect_into_box() {
+  for (Index l = 0; l < partition_.n_local(); ++l) {
+    if (!integrating_[l])
+      continue;
+    for (Index j = 0; j < dim_; ++j) {
+      double& x = proposal_(l, j);
+      int reflections = 0;
+      while ((x < lower_(j) || x > upper_(j)) && reflections < kMaxReflections) {
+        x = x < lower_(j) ? 2.0 * lower_(j) - x : 2.0 * upper_(j) - x;
+        momentum_(l, j) = -momentum_(l, j);
+        ++reflections;
+      }
+      if (reflections == kMaxReflections) {
+        diverged_[l] = 1;
+        integrating_[l] = 0;
+      }
+    }
+  }
+}
+
+void HmcSampler::leapfrog(Index steps) {
+  LogEventScope event(events_.leapfrog);
+  const Index n = partition_.n_local();
+  auto update_moving_steps = [&] {
+    bool any = false;
+    for (Index l = 0; l < n; ++l) {
+      moving_step_(l) = integrating_[l] ? trajectory_step_(l) : 0.0;
+      any = any || integrating_[l];
+    }
+    return any;
+  };
+  for (Index s = 0; s < steps; ++s) {
+    if (!update_moving_steps())
+      return;
+    // Chains that stopped have a zero step, so the block arithmetic leaves them in place.
+    momentum_ += 0.5 * moving_step_.asDiagonal() * proposal_gradient_;
+    proposal_ += moving_step_.asDiagonal() * momentum_.cwiseProduct(inverse_metric_);
+    if (has_box_)
+      reflect_into_box();
+    evaluate_proposals();
+    update_moving_steps();
+    momentum_ += 0.5 * moving_step_.asDiagonal() * proposal_gradient_;
+    hamiltonian(proposal_log_density_, energy_);
+    for (Index l = 0; l < n; ++l)
+      if (integrating_[l] && !(energy_(l) - start_energy_(l) <= kMaxEnergyError)) {
+        diverged_[l] = 1;
+        integrating_[l] = 0;
+      }
+  }
+}
+
+void HmcSampler::find_reasonable_steps() {
+  LogEventScope event(events_.adapt);
+  const Index n = partition_.n_local();
+  run_collectively(
+      [&] {
+        std::vector<char> searching(n, 1);
+        std::vector<int> direction(n, 0);
+        while (std::any_of(searching.begin(), searching.end(), [](char c) { return c != 0; })) {
+          draw_momenta(searching);
+          hamiltonian(log_density_, start_energy_);
+          proposal_ = position_;
+          proposal_gradient_ = gradient_;
+          proposal_log_density_ = log_density_;
+          integrating_ = searching;
+          std::fill(diverged_.begin(), diverged_.end(), 0);
+          trajectory_step_ = step_;
+          leapfrog(1);
+          hamiltonian(proposal_log_density_, energy_);
+          for (Index l = 0; l < n; ++l) {
+            if (!searching[l])
+              continue;
+            double delta = start_energy_(l) - energy_(l);
+            if (diverged_[l] || std::isnan(delta))
+              delta = -HUGE_VAL;
+            if (direction[l] == 0) {
+              direction[l] = delta > kLogHeuristicAccept ? 1 : -1;
+              continue;
+            }
+            const bool crossed =
+                direction[l] > 0 ? !(delta > kLogHeuristicAccept) : !(delta < kLogHeuristicAccept);
+            if (crossed) {
+              searching[l] = 0;
+              continue;
+            }
+            step_(l) = direction[l] > 0 ? 2.0 * step_(l) : 0.5 * step_(l);
+            const std::string chain = std::to_string(partition_.local_begin() + l);
+            if (step_(l) > kLargestStep)
+              throw ModelError("HMC: the step size of chain " + chain +
+                               " grew beyond 1e7 while searching for a first step size; is the "
+                               "posterior proper?");
+            if (step_(l) == 0.0)
+              throw ModelError("HMC: no step size is small enough for chain " + chain);
+          }
+        }
+      },
+      comm_);
+}
+
+void HmcSampler::update_metric() {
+  {
+    LogEventScope event(events_.adapt);
+    variance_.regularised_variance(inverse_metric_);
+    variance_.clear();
+  }
+  find_reasonable_steps();
+  for (Index l = 0; l < partition_.n_local(); ++l)
+    averaging_[l].restart(step_(l));
+}
+
+void HmcSampler::transition(Index iteration, bool warmup) {
+  const Index n = partition_.n_local();
+  draw_momenta(all_chains_);
+  const double jitter = settings_.step_jitter;
+  for (Index l = 0; l < n; ++l) {
+    uniform_(l) = rng_[l].uniform();
+    trajectory_step_(l) =
+        jitter > 0.0 ? step_(l) * (1.0 + jitter * (2.0 * rng_[l].uniform() - 1.0)) : step_(l);
+  }
+  hamiltonian(log_density_, start_energy_);
+  proposal_ = position_;
+  proposal_gradient_ = gradient_;
+  proposal_log_density_ = log_density_;
+  integrating_ = all_chains_;
+  std::fill(diverged_.begin(), diverged_.end(), 0);
+  leapfrog(settings_.leapfrog_steps);
+  hamiltonian(proposal_log_density_, energy_);
+
+  const Index sample = iteration - settings_.warmup;
+  for (Index l = 0; l < n; ++l) {
+    double accept = 0.0;
+    if (!diverged_[l]) {
+      accept = std::exp(std::min(0.0, start_energy_(l) - energy_(l)));
+      if (std::isnan(accept))
+        accept = 0.0;
+    }
+    if (uniform_(l) < accept) {
+      position_.row(l) = proposal_.row(l);
+      gradient_.row(l) = proposal_gradient_.row(l);
+      log_density_(l) = proposal_log_density_(l);
+      if (!warmup)
+        ++accepted_[l];
+    }
+    window_accept_sum_(l) += accept;
+    if (warmup) {
+      step_(l) = averaging_[l].update(accept);
+      warmup_divergences_[l] += diverged_[l];
+    } else {
+      accept_sum_(l) += accept;
+      divergences_[l] += diverged_[l];
+      draws_.row(l * settings_.samples + sample) = position_.row(l);
+      draw_log_density_(l * settings_.samples + sample) = log_density_(l);
+    }
+  }
+  ++window_transitions_;
+}
+
+void HmcSampler::monitor(Index iteration, double start_seconds) {
+  const Index n_global = partition_.n_global();
+  Matrix local(partition_.n_local(), 3), all(n_global, 3);
+  for (Index l = 0; l < partition_.n_local(); ++l) {
+    local(l, 0) = step_(l);
+    local(l, 1) =
+        window_accept_sum_(l) / static_cast<double>(std::max<Index>(window_transitions_, 1));
+    local(l, 2) = static_cast<double>(divergences_[l] + warmup_divergences_[l]);
+  }
+  RowGather(partition_, 3, comm_).gather(local, all);
+  window_accept_sum_.setZero();
+  window_transitions_ = 0;
+  const Index total = settings_.warmup + settings_.samples;
+  const double elapsed = MPI_Wtime() - start_seconds;
+  const double eta =
+      elapsed / static_cast<double>(iteration) * static_cast<double>(total - iteration);
+  logger().info("  HMC ", iteration, "/", total,
+                iteration <= settings_.warmup ? " warm-up" : " sampling", " time ",
+                format("%.2f", elapsed), " s ETA ", format("%.2f", eta), " s step [",
+                format("%.3e", all.col(0).minCoeff()), ", ", format("%.3e", all.col(0).maxCoeff()),
+                "] accept ", format("%.3f", all.col(1).mean()), " divergent ",
+                static_cast<Index>(all.col(2).sum()));
+}
+
+HmcSummary HmcSampler::run() {
+  HmcSummary summary;
+  const Index n = partition_.n_local();
+  const Index total = settings_.warmup + settings_.samples;
+  logger().info("HMC: ", partition_.n_global(), " chains in ", dim_, " dimensions on ",
+                partition_.size(), partition_.size() == 1 ? " rank" : " ranks", "; ",
+                settings_.warmup, " warm-up + ", settings_.samples, " draws per chain, ",
+                settings_.leapfrog_steps, " leapfrog steps, target acceptance ",
+                format("%g", settings_.target_accept), ", ", mass_matrix_name(settings_.mass),
+                " mass matrix");
+  evaluate_start();
+  const double start = MPI_Wtime();
+  if (settings_.warmup > 0) {
+    find_reasonable_steps();
+    for (Index l = 0; l < n; ++l)
+      averaging_[l].restart(step_(l));
+  }
+  for (Index iteration = 0; iteration < total; ++iteration) {
+    const bool warmup = iteration < settings_.warmup;
+    run_collectively([&] { transition(iteration, warmup); }, comm_);
+    if (warmup) {
+      if (schedule_.collects(iteration))
+        variance_.add(position_);
+      if (schedule_.ends_window(iteration))
+        update_metric();
+      if (iteration + 1 == settings_.warmup) {
+        for (Index l = 0; l < n; ++l)
+          step_(l) = averaging_[l].averaged_step();
+        summary.warmup_seconds = MPI_Wtime() - start;
+      }
+    }
+    const Index done = iteration + 1;
+    if (settings_.monitor_every > 0 && (done % settings_.monitor_every == 0 || done == total))
+      monitor(done, start);
+  }
+  summary.sampling_seconds = MPI_Wtime() - start - summary.warmup_seconds;
+
+  summary.chains = gather_chain_stats();
+  if (settings_.samples >= kMinDiagnosticDraws) {
+    const Matrix draws = gather_draws();
+    summary.rhat = split_rhat(draws, partition_.n_global());
+    summary.ess = effective_sample_size(draws, partition_.n_global());
+  } else {
+    summary.rhat = summary.ess = Vector::Constant(dim_, std::numeric_limits<double>::quiet_NaN());
+  }
+  for (Index d : summary.chains.divergences)
+    summary.divergences += d;
+  long long local = evaluations_, global = 0;
+  L0_MPI(MPI_Allreduce(&local, &global, 1, MPI_LONG_LONG, MPI_SUM, comm_));
+  summary.gradient_evaluations = static_cast<Index>(global);
+  logger().info("HMC: done in ", format("%.2f", summary.warmup_seconds + summary.sampling_seconds),
+                " s; acceptance ", format("%.3f", summary.chains.acceptance_rate.mean()),
+                ", divergent ", summary.divergences, ", max split-Rhat ",
+                format("%.4f", summary.rhat.maxCoeff()), ", min ESS ",
+                format("%.1f", summary.ess.minCoeff()));
+  return summary;
+}
+
+Matrix HmcSampler::gather_draws() const {
+  const Index width = settings_.samples * dim_;
+  Matrix all(partition_.n_global() * settings_.samples, dim_);
+  // A chain's draws are contiguous in the row-major blocks, so one gathered row per chain.
+  Eigen::Map<const Matrix> local(draws_.data(), partition_.n_local(), width);
+  Eigen::Map<Matrix> global(all.data(), partition_.n_global(), width);
+  RowGather(partition_, width, comm_).gather(local, global);
+  return all;
+}
+
+Vector HmcSampler::gather_draw_log_density() const {
+  const Index width = settings_.samples;
+  Vector all(partition_.n_global() * width);
+  Eigen::Map<const Matrix> local(draw_log_density_.data(), partition_.n_local(), width);
+  Eigen::Map<Matrix> global(all.data(), partition_.n_global(), width);
+  RowGather(partition_, width, comm_).gather(local, global);
+  return all;
+}
+
+HmcChainStats HmcSampler::gather_chain_stats() const {
+  const Index n = partition_.n_local();
+  const Index width = 5 + dim_;
+  Matrix local(n, width), all(partition_.n_global(), width);
+  const double samples = static_cast<double>(settings_.samples);
+  for (Index l = 0; l < n; ++l) {
+    local(l, 0) = step_(l);
+    local(l, 1) = static_cast<double>(accepted_[l]) / samples;
+    local(l, 2) = accept_sum_(l) / samples;
+    local(l, 3) = static_cast<double>(divergences_[l]);
+    local(l, 4) = static_cast<double>(warmup_divergences_[l]);
+    local.row(l).tail(dim_) = inverse_metric_.row(l);
+  }
+  RowGather(partition_, width, comm_).gather(local, all);
+  HmcChainStats stats;
+  stats.step_size = all.col(0);
+  stats.acceptance_rate = all.col(1);
+  stats.mean_accept_probability = all.col(2);
+  for (Index c = 0; c < partition_.n_global(); ++c) {
+    stats.divergences.push_back(static_cast<Index>(all(c, 3)));
+    stats.warmup_divergences.push_back(static_cast<Index>(all(c, 4)));
+  }
+  stats.inverse_metric = all.rightCols(dim_);
+  return stats;
+}
+
+} // namespace l0svgd
