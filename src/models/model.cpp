@@ -44,14 +44,16 @@ double Model::evaluate_one(const ConstVectorRef& x, VectorRef gradient) const {
 }
 
 void check_finite(const Model& model, const ConstVectorRef& log_density,
-                  const ConstMatrixRef& gradient) {
-  for (Index i = 0; i < log_density.size(); ++i) {
-    if (!std::isfinite(log_density(i)) || !gradient.row(i).allFinite())
-      throw ModelError("model '" + model.name() +
-                       "' returned a non-finite log density or gradient at "
-                       "local row " +
-                       std::to_string(i));
-  }
+                  const ConstMatrixRef& gradient, Index first_row, const std::string& context) {
+  if (log_density.allFinite() && gradient.allFinite())
+    return;
+  Index row = 0;
+  while (std::isfinite(log_density(row)) && gradient.row(row).allFinite())
+    ++row;
+  throw ModelError("model '" + model.name() +
+                   "' returned a non-finite log density or gradient for "
+                   "particle " +
+                   std::to_string(first_row + row) + (context.empty() ? "" : " " + context));
 }
 
 } // namespace l0svgd

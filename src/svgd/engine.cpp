@@ -94,15 +94,8 @@ void SvgdEngine::evaluate() {
   run_collectively(
       [&] {
         model_.evaluate(particles_, log_density_, scores);
-        if (log_density_.allFinite() && scores.allFinite())
-          return;
-        Index row = 0;
-        while (std::isfinite(log_density_(row)) && scores.row(row).allFinite())
-          ++row;
-        throw ModelError("model '" + model_.name() +
-                         "' returned a non-finite log density or score for particle " +
-                         std::to_string(partition_.local_begin() + row) + " in SVGD iteration " +
-                         std::to_string(iteration_ + 1));
+        check_finite(model_, log_density_, scores, partition_.local_begin(),
+                     "in SVGD iteration " + std::to_string(iteration_ + 1));
       },
       comm_);
   local_scores_positions_.rightCols(dim_) = particles_;
@@ -118,15 +111,9 @@ double SvgdEngine::prepare_kernel(bool with_discrepancy) {
   }
   LogEventScope event(events_.kernel);
   kernel_.compute_distances();
-  double h = settings_.kernel.bandwidth;
-  if (h == 0.0) {
-    // Identical on every rank, so every rank throws together.
-    const double median = median_(kernel_.squared_distances(), partition_.local_begin());
-    if (!(median > 0.0))
-      throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
-                  "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
-    h = median_heuristic_bandwidth(median, partition_.n_global());
-  }
+  const double h =
+      select_bandwidth(settings_.kernel.bandwidth, median_, kernel_.squared_distances(),
+                       partition_.local_begin(), partition_.n_global());
   kernel_.compute_kernel(h, with_discrepancy);
   L0_PETSC(PetscLogFlops(kernel_.flops()));
   return h;

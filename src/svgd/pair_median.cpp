@@ -1,6 +1,7 @@
 #include "l0svgd/svgd/pair_median.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/svgd/kernel.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -103,6 +104,18 @@ double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin
       upper = found[1];
   }
   return lower == upper ? lower : 0.5 * (lower + upper);
+}
+
+double select_bandwidth(double fixed, PairMedian& median, const ConstMatrixRef& distances,
+                        Index local_begin, Index n_global) {
+  if (fixed > 0.0)
+    return fixed;
+  // Identical on every rank, so every rank throws together.
+  const double med2 = median(distances, local_begin);
+  if (!(med2 > 0.0))
+    throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
+                "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
+  return median_heuristic_bandwidth(med2, n_global);
 }
 
 } // namespace l0svgd

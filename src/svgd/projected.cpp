@@ -114,12 +114,8 @@ void ProjectedSvgdEngine::evaluate() {
   run_collectively(
       [&] {
         model_.evaluate(particles_, log_density_, scores_);
-        for (Index i = 0; i < log_density_.size(); ++i)
-          if (!std::isfinite(log_density_(i)) || !scores_.row(i).allFinite())
-            throw ModelError("model '" + model_.name() +
-                             "' returned a non-finite log density or score for particle " +
-                             std::to_string(partition_.local_begin() + i) + " in pSVGD iteration " +
-                             std::to_string(iteration_ + 1));
+        check_finite(model_, log_density_, scores_, partition_.local_begin(),
+                     "in pSVGD iteration " + std::to_string(iteration_ + 1));
       },
       comm_);
   evaluated_ = true;
@@ -203,15 +199,9 @@ double ProjectedSvgdEngine::prepare_kernel(bool with_discrepancy) {
   }
   LogEventScope event(events_.kernel);
   kernel_->compute_distances();
-  double h = settings_.kernel.bandwidth;
-  if (h == 0.0) {
-    const double median = median_(kernel_->squared_distances(), partition_.local_begin());
-    if (!(median > 0.0))
-      throw Error("pSVGD: at least half of the particle pairs coincide in the subspace, so the "
-                  "median-heuristic bandwidth is 0; spread the initial particles or set "
-                  "-svgd_bandwidth");
-    h = median_heuristic_bandwidth(median, partition_.n_global());
-  }
+  const double h =
+      select_bandwidth(settings_.kernel.bandwidth, median_, kernel_->squared_distances(),
+                       partition_.local_begin(), partition_.n_global());
   kernel_->compute_kernel(h, with_discrepancy);
   L0_PETSC(PetscLogFlops(kernel_->flops()));
   return h;

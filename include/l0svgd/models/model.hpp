@@ -51,8 +51,10 @@ public:
   double evaluate_one(const ConstVectorRef& x, VectorRef gradient) const;
 };
 
-/// Throws ModelError naming the model and the first offending row if any value is not finite.
+/// Throws ModelError naming the model and the first offending particle (global index
+/// `first_row` + local row, and `context`, e.g. "in SVGD iteration 3") if any value is not finite.
 void check_finite(const Model& model, const ConstVectorRef& log_density,
-                  const ConstMatrixRef& gradient);
+                  const ConstMatrixRef& gradient, Index first_row = 0,
+                  const std::string& context = "");
 
 } // namespace l0svgd

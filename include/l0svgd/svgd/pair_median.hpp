@@ -32,4 +32,10 @@ private:
   std::vector<uint64_t> histogram_;
 };
 
+/// The kernel bandwidth of one SVGD iteration: `fixed` if positive, else the median heuristic
+/// med²/log(N+1) over all pairs of the gathered `distances` (see PairMedian). Collective. Throws
+/// Error on every rank if at least half of the pairs coincide (the median is 0).
+double select_bandwidth(double fixed, PairMedian& median, const ConstMatrixRef& distances,
+                        Index local_begin, Index n_global);
+
 } // namespace l0svgd
