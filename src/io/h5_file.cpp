@@ -134,47 +134,9 @@ void H5File::write_block(hid_t dataset, hid_t file_space, const double* data, hs
       "write " + path_);
 }
 
-void H5File::write_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p) {
-  ensure_parent_groups(name);
-  hsize_t dims[2] = {static_cast<hsize_t>(p.n_global()), static_cast<hsize_t>(local.cols())};
-  Handle space(check_h5(H5Screate_simple(2, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
-                 H5Dclose);
-  hsize_t start[2] = {static_cast<hsize_t>(p.local_begin()), 0};
-  hsize_t count[2] = {static_cast<hsize_t>(local.rows()), dims[1]};
-  write_block(dataset, space, local.data(), 2, start, count, true);
-}
-
-void H5File::write_vector_rows(const std::string& name, const ConstVectorRef& local,
-                               const Partition& p) {
-  ensure_parent_groups(name);
-  hsize_t dims[1] = {static_cast<hsize_t>(p.n_global())};
-  Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
-                 H5Dclose);
-  hsize_t start[1] = {static_cast<hsize_t>(p.local_begin())};
-  hsize_t count[1] = {static_cast<hsize_t>(local.size())};
-  write_block(dataset, space, local.data(), 1, start, count, true);
-}
-
-void H5File::write_matrix(const std::string& name, const ConstMatrixRef& value) {
-  ensure_parent_groups(name);
-  hsize_t dims[2] = {static_cast<hsize_t>(value.rows()), static_cast<hsize_t>(value.cols())};
-  Handle space(check_h5(H5Screate_simple(2, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
-                 H5Dclose);
-  hsize_t start[2] = {0, 0};
-  write_block(dataset, space, value.data(), 2, start, dims, rank_ == 0);
-}
-
-void H5File::write_array(const std::string& name, const double* data,
-                         const std::vector<hsize_t>& dims) {
+void H5File::write_doubles(const std::string& name, const double* data,
+                           const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
+                           const std::vector<hsize_t>& count, bool participate) {
   ensure_parent_groups(name);
   Handle space(
       check_h5(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "space"),
@@ -183,20 +145,35 @@ void H5File::write_array(const std::string& name, const double* data,
                                      H5P_DEFAULT, H5P_DEFAULT),
                           "create " + name),
                  H5Dclose);
-  const std::vector<hsize_t> start(dims.size(), 0);
-  write_block(dataset, space, data, dims.size(), start.data(), dims.data(), rank_ == 0);
+  write_block(dataset, space, data, dims.size(), start.data(), count.data(), participate);
+}
+
+void H5File::write_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p) {
+  const hsize_t width = static_cast<hsize_t>(local.cols());
+  write_doubles(name, local.data(), {static_cast<hsize_t>(p.n_global()), width},
+                {static_cast<hsize_t>(p.local_begin()), 0},
+                {static_cast<hsize_t>(local.rows()), width}, true);
+}
+
+void H5File::write_vector_rows(const std::string& name, const ConstVectorRef& local,
+                               const Partition& p) {
+  write_doubles(name, local.data(), {static_cast<hsize_t>(p.n_global())},
+                {static_cast<hsize_t>(p.local_begin())}, {static_cast<hsize_t>(local.size())},
+                true);
+}
+
+void H5File::write_matrix(const std::string& name, const ConstMatrixRef& value) {
+  write_array(name, value.data(),
+              {static_cast<hsize_t>(value.rows()), static_cast<hsize_t>(value.cols())});
+}
+
+void H5File::write_array(const std::string& name, const double* data,
+                         const std::vector<hsize_t>& dims) {
+  write_doubles(name, data, dims, std::vector<hsize_t>(dims.size(), 0), dims, rank_ == 0);
 }
 
 void H5File::write_vector(const std::string& name, const ConstVectorRef& value) {
-  ensure_parent_groups(name);
-  hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
-  Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
-                 H5Dclose);
-  hsize_t start[1] = {0};
-  write_block(dataset, space, value.data(), 1, start, dims, rank_ == 0);
+  write_array(name, value.data(), {static_cast<hsize_t>(value.size())});
 }
 
 void H5File::write_ints(const std::string& name, const std::vector<long long>& value) {

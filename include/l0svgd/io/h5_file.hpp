@@ -81,6 +81,10 @@ public:
 private:
   hid_t ensure_parent_groups(const std::string& name);
   hid_t open_dataset(const std::string& name) const;
+  // Creates a double dataset of shape `dims` and writes this rank's hyperslab (start, count).
+  void write_doubles(const std::string& name, const double* data, const std::vector<hsize_t>& dims,
+                     const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                     bool participate);
   void write_block(hid_t dataset, hid_t file_space, const double* data, hsize_t rank_dims,
                    const hsize_t* start, const hsize_t* count, bool participate);
 
