@@ -1,5 +1,6 @@
 #include "l0svgd/drivers/task.hpp"
 
+#include "l0svgd/drivers/hyperelastic_task.hpp"
 #include "l0svgd/drivers/mixture_tasks.hpp"
 #include "l0svgd/drivers/svgd_task.hpp"
 
@@ -12,6 +13,8 @@ const std::vector<TaskEntry>& task_registry() {
       {"map", "maximum a posteriori point by PETSc/TAO (-map_tao_* options)", make_map_task},
       {"laplace", "multistart modes, Laplace components and NNLS weights", make_laplace_task},
       {"vi", "Gaussian-mixture VI, warm (Laplace mixture) or cold start", make_vi_task},
+      {"hyperelastic", "ICNN hyperelasticity: L0+SVGD, L2+SVGD, pSVGD or HMC (-hyper_method)",
+       make_hyperelastic_task},
   };
   return registry;
 }

@@ -1,0 +1,338 @@
+#include "l0svgd/drivers/hyperelastic_task.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
+#include "l0svgd/io/hyperelastic_output.hpp"
+#include "l0svgd/io/output_file.hpp"
+#include "l0svgd/mcmc/hmc.hpp"
+#include "l0svgd/metrics/wasserstein.hpp"
+#include "l0svgd/models/hyperelastic/l0_problem.hpp"
+#include "l0svgd/models/hyperelastic/model.hpp"
+#include "l0svgd/optim/map.hpp"
+#include "l0svgd/parallel/gather.hpp"
+#include "l0svgd/svgd/engine.hpp"
+#include "l0svgd/svgd/initialization.hpp"
+#include "l0svgd/svgd/projected.hpp"
+
+namespace l0svgd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+enum class Method { L0Svgd, L2Svgd, Psvgd, Hmc };
+
+Method parse_method(const std::string& name) {
+  if (name == "l0svgd")
+    return Method::L0Svgd;
+  if (name == "l2svgd")
+    return Method::L2Svgd;
+  if (name == "psvgd")
+    return Method::Psvgd;
+  return Method::Hmc;
+}
+
+/// Metrics of one group of grid points.
+void write_metrics(H5File& file, const std::string& group, const MetricAverages& m) {
+  file.create_group(group);
+  file.write_attribute(group, "n_points", static_cast<long long>(m.n_points));
+  file.write_attribute(group, "w1", m.w1);
+  file.write_attribute(group, "w2", m.w2);
+  file.write_attribute(group, "rmse", m.rmse);
+  file.write_attribute(group, "coverage", m.coverage);
+}
+
+class HyperelasticTask : public Task {
+public:
+  explicit HyperelasticTask(MPI_Comm comm) : comm_(comm) {}
+
+  void configure(Options& options) override {
+    const bool all = options.help_mode(); // help lists the options of every method
+    data_options_ = HyperelasticDataOptions::configure(options);
+    settings_ = HyperelasticSettings::configure(options);
+    method_ = parse_method(options.get_choice("hyper_method", "l0svgd",
+                                              {"l0svgd", "l2svgd", "psvgd", "hmc"},
+                                              "uncertainty quantification method"));
+    if (method_ == Method::Hmc || all)
+      reduced_hmc_ =
+          options.get_choice("hmc_model", "reduced", {"reduced", "dense"},
+                             "model HMC samples: after L0 (reduced) or dense") == "reduced";
+    uses_l0_ = method_ == Method::L0Svgd || (method_ == Method::Hmc && reduced_hmc_);
+    if (uses_l0_ || all)
+      l0_settings_ = L0Settings::configure(options);
+    if (method_ != Method::Hmc || all)
+      svgd_settings_ = configure_svgd(options);
+    if (method_ == Method::Psvgd || all)
+      projection_ = configure_projection(options);
+    if (method_ == Method::Hmc || all)
+      hmc_settings_ = configure_hmc(options);
+    init_scale_ = options.get_real("hyper_init_scale", 0.01, 0.0, 1e3,
+                                   "scale of the Gaussian around the MAP that starts the particles "
+                                   "or chains",
+                                   true);
+    copies_ = options.get_int("hyper_predictive_copies", 10, 1, 100000,
+                              "noise draws per particle or draw in the posterior predictive");
+    seed_ = static_cast<uint64_t>(
+        options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
+    output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
+  }
+
+  void setup() override {
+    data_ = load_hyperelastic_data(data_options_);
+    dense_structure_ = settings_.dense_structure();
+    dense_model_ = std::make_unique<HyperelasticModel>(dense_structure_, data_.train, settings_);
+    // Created for every method so that the -map_tao_* options are read and checked before the run;
+    // the reduced model's solver, built once the support is known, reads the same options.
+    dense_map_ = std::make_unique<MapSolver>(*dense_model_, "map_");
+    if (uses_l0_) {
+      l0_problem_ = std::make_unique<HyperelasticL0Problem>(dense_structure_, data_.train);
+      sparsifier_ = std::make_unique<L0Sparsifier>(*l0_problem_, l0_settings_, "l0_");
+    }
+    OutputFile::check_writable(output_file_, comm_);
+  }
+
+  void run() override {
+    const auto start = Clock::now();
+    double l0_seconds = 0.0, map_seconds = 0.0;
+    if (uses_l0_) {
+      const auto t = Clock::now();
+      sparsify();
+      l0_seconds = seconds_since(t);
+    }
+    const bool sample_reduced =
+        method_ == Method::L0Svgd || (method_ == Method::Hmc && reduced_hmc_);
+    const auto t_map = Clock::now();
+    if (sample_reduced) {
+      Vector x0 = l0_.best().surviving_theta;
+      if (reduced_model_->infers_sigma()) {
+        x0.conservativeResize(x0.size() + 1);
+        x0(x0.size() - 1) = settings_.log_sigma_prior_mean;
+      }
+      reduced_map_ = MapSolver(*reduced_model_, "map_").solve(x0);
+    } else {
+      dense_map_result_ = dense_map_->solve(dense_model_->initial_point(settings_.init_seed, 0));
+    }
+    map_seconds = seconds_since(t_map);
+    const HyperelasticModel& model = sample_reduced ? *reduced_model_ : *dense_model_;
+    const MapResult& map = sample_reduced ? reduced_map_ : dense_map_result_;
+    logger().info("hyperelastic: ", method_name(), " on ", model.dim(), " parameters (",
+                  data_.description, "), MAP log p = ", map.log_density, " after ", map.iterations,
+                  " iterations (", map.reason, ")");
+
+    InitConfig init;
+    init.mean.assign(map.x.data(), map.x.data() + map.x.size());
+    init.scale = {init_scale_};
+
+    const auto t_sample = Clock::now();
+    Matrix local;
+    std::unique_ptr<Partition> partition;
+    Index iterations = 0;
+    HmcSummary hmc_summary;
+    if (method_ == Method::Hmc) {
+      HmcSampler sampler(model, hmc_settings_, comm_);
+      const Partition chains(hmc_settings_.n_chains, comm_);
+      sampler.set_local_start(draw_initial_particles(init, chains, model.dim(), seed_));
+      hmc_summary = sampler.run();
+      // Draws are stored in rows partitioned evenly, whatever chain they come from.
+      const Matrix draws = sampler.gather_draws();
+      partition = std::make_unique<Partition>(draws.rows(), comm_);
+      local = draws.middleRows(partition->local_begin(), partition->n_local());
+      iterations = hmc_settings_.warmup + hmc_settings_.samples;
+    } else if (method_ == Method::Psvgd) {
+      ProjectedSvgdEngine engine(model, svgd_settings_, projection_, comm_);
+      engine.set_local_particles(
+          draw_initial_particles(init, engine.partition(), model.dim(), seed_));
+      const auto summary = engine.run();
+      local = engine.local_particles();
+      partition = std::make_unique<Partition>(engine.partition());
+      iterations = summary.iterations;
+      subspace_rank_ = engine.subspace_rank();
+    } else {
+      SvgdEngine engine(model, svgd_settings_, comm_);
+      engine.set_local_particles(
+          draw_initial_particles(init, engine.partition(), model.dim(), seed_));
+      const auto summary = engine.run();
+      local = engine.local_particles();
+      partition = std::make_unique<Partition>(engine.partition());
+      iterations = summary.iterations;
+    }
+    const double sample_seconds = seconds_since(t_sample);
+    const double wall_seconds = seconds_since(start);
+
+    // Push-forward on the training points and the test grid, gathered for the statistics.
+    const Matrix local_train = model.predict_stress(local, data_.train);
+    const Matrix local_test = model.predict_stress(local, data_.test);
+    const Matrix all_train = gather(local_train, *partition);
+    const Matrix all_test = gather(local_test, *partition);
+    const Matrix all_theta = gather(local, *partition);
+
+    OutputFile out(output_file_, comm_);
+    H5File& h5 = out.h5();
+    write_run_metadata(h5, "hyperelastic");
+    h5.write_attribute("/", "method", method_name());
+    h5.write_attribute("/", "data", data_.description);
+    h5.write_rows("/particles", local, *partition);
+    h5.write_strings("/parameter_names", model.parameter_names());
+    write_stress_points(h5, "/data/train", data_.train);
+    write_stress_points(h5, "/data/test", data_.test);
+    write_pushforward(h5, "/pushforward/train", local_train, *partition, all_train);
+    write_pushforward(h5, "/pushforward/test", local_test, *partition, all_test);
+    if (uses_l0_) {
+      write_l0_path(h5, "/l0", l0_, dense_structure_);
+      h5.write_vector("/map/reduced", reduced_map_.x);
+    }
+    if (!sample_reduced)
+      h5.write_vector("/map/dense", dense_map_result_.x);
+    if (method_ == Method::Hmc) {
+      h5.write_vector("/hmc/rhat", hmc_summary.rhat);
+      h5.write_vector("/hmc/ess", hmc_summary.ess);
+      h5.write_attribute("/hmc", "divergences", static_cast<long long>(hmc_summary.divergences));
+    }
+
+    const Metrics m = metrics(model, all_theta, all_test);
+    h5.create_group("/metrics");
+    h5.write_attribute("/metrics", "active_parameters", static_cast<long long>(model.dim()));
+    h5.write_attribute("/metrics", "wall_seconds", wall_seconds);
+    h5.write_attribute("/metrics", "l0_seconds", l0_seconds);
+    h5.write_attribute("/metrics", "map_seconds", map_seconds);
+    h5.write_attribute("/metrics", "sampling_seconds", sample_seconds);
+    h5.write_attribute("/metrics", "iterations", static_cast<long long>(iterations));
+    h5.write_attribute("/metrics", "seconds_per_iteration",
+                       iterations > 0 ? sample_seconds / static_cast<double>(iterations) : 0.0);
+    if (subspace_rank_ > 0)
+      h5.write_attribute("/metrics", "subspace_rank", static_cast<long long>(subspace_rank_));
+    write_metrics(h5, "/metrics/" + m.group, m.train_range);
+    if (m.extrapolation.n_points > 0)
+      write_metrics(h5, "/metrics/extrapolation", m.extrapolation);
+    out.commit();
+
+    std::ostringstream line;
+    line << "hyperelastic: " << method_name() << ", " << model.dim() << " active parameters, "
+         << iterations << " iterations in " << sample_seconds << " s (wall " << wall_seconds
+         << " s); " << m.group << " W1 " << m.train_range.w1 << " W2 " << m.train_range.w2
+         << " RMSE " << m.train_range.rmse << " coverage " << m.train_range.coverage;
+    if (m.extrapolation.n_points > 0)
+      line << "; extrapolation W1 " << m.extrapolation.w1 << " W2 " << m.extrapolation.w2
+           << " RMSE " << m.extrapolation.rmse << " coverage " << m.extrapolation.coverage;
+    logger().info(line.str(), "; wrote ", output_file_);
+  }
+
+private:
+  struct Metrics {
+    /// "training_range" (synthetic: against the truth, with "extrapolation" beyond it) or
+    /// "held_out" (measured data: against the held-out measurements).
+    std::string group;
+    MetricAverages train_range, extrapolation;
+  };
+
+  std::string method_name() const {
+    switch (method_) {
+    case Method::L0Svgd:
+      return "l0svgd";
+    case Method::L2Svgd:
+      return "l2svgd";
+    case Method::Psvgd:
+      return "psvgd";
+    case Method::Hmc:
+      return reduced_hmc_ ? "hmc_reduced" : "hmc_dense";
+    }
+    return "";
+  }
+
+  void sparsify() {
+    const IcnnNetwork network(dense_structure_);
+    l0_ = sparsifier_->run(l0_problem_->response().scale_to_data(
+        network.initial_parameters(settings_.init_seed, 0), data_.train.stress));
+    const auto& best = l0_.best();
+    const auto reduction = dense_structure_.reduce(best.support(dense_structure_.n_parameters()));
+    reduced_model_ =
+        std::make_unique<HyperelasticModel>(reduction.structure, data_.train, settings_);
+    logger().info("hyperelastic: L0 selected lambda ", best.lambda, " with ", best.active, " of ",
+                  dense_structure_.n_parameters(), " weights, training R^2 ", best.r_squared,
+                  l0_.threshold_met ? "" : " (R^2 threshold not met: lowest BIC)");
+  }
+
+  Matrix gather(const Matrix& local, const Partition& p) const {
+    Matrix all(p.n_global(), local.cols());
+    RowGather(p, local.cols(), comm_).gather(local, all);
+    return all;
+  }
+
+  /// Posterior predictive on the test grid (push-forward plus the model's noise, `copies_` draws
+  /// per row) against N(truth, data-generating σ²) for synthetic data, or against the measured
+  /// points (point masses) for measured data; split at each mode's training range.
+  Metrics metrics(const HyperelasticModel& model, const Matrix& theta, const Matrix& stress) const {
+    const StressPoints& grid = data_.test;
+    const Index n = stress.rows(), m = stress.cols();
+    const Matrix unit = add_observation_noise(Matrix::Zero(n, m), Vector::Ones(m), copies_, seed_);
+    Matrix predictive(n * copies_, m);
+    // The likelihood's σ: the data-generating σ of each grid point, a fixed one, or each
+    // particle's inferred σ (set per row below).
+    Vector sd = settings_.noise == NoiseModel::Data ? Vector(grid.noise_std)
+                                                    : Vector(Vector::Constant(m, settings_.sigma));
+    for (Index i = 0; i < n; ++i) {
+      if (model.infers_sigma())
+        sd.setConstant(std::exp(theta(i, theta.cols() - 1)));
+      for (Index c = 0; c < copies_; ++c)
+        predictive.row(i * copies_ + c) =
+            stress.row(i) + unit.row(i * copies_ + c).cwiseProduct(sd.transpose());
+    }
+    const bool synthetic = grid.truth.size() == m;
+    const Vector means = synthetic ? grid.truth : grid.stress;
+    const Vector sds = synthetic ? Vector(grid.noise_std) : Vector(Vector::Zero(m));
+    const PointMetrics point = compare_with_normals(predictive, means, sds);
+
+    std::vector<Index> inside, outside;
+    for (Index j = 0; j < m; ++j) {
+      const bool in_range =
+          !synthetic || grid.stretch(j) <= training_max_stretch(grid.mode[j]) + 1e-12;
+      (in_range ? inside : outside).push_back(j);
+    }
+    Metrics result;
+    result.group = synthetic ? "training_range" : "held_out";
+    result.train_range = average_over(point, means, inside);
+    if (!outside.empty())
+      result.extrapolation = average_over(point, means, outside);
+    return result;
+  }
+
+  MPI_Comm comm_;
+  HyperelasticDataOptions data_options_;
+  HyperelasticSettings settings_;
+  Method method_ = Method::L0Svgd;
+  bool reduced_hmc_ = true;
+  bool uses_l0_ = false;
+  L0Settings l0_settings_;
+  SvgdSettings svgd_settings_;
+  ProjectionSettings projection_;
+  HmcSettings hmc_settings_;
+  double init_scale_ = 0.01;
+  Index copies_ = 10;
+  uint64_t seed_ = 1;
+  std::string output_file_;
+
+  HyperelasticDataset data_;
+  IcnnStructure dense_structure_;
+  std::unique_ptr<HyperelasticModel> dense_model_, reduced_model_;
+  std::unique_ptr<MapSolver> dense_map_;
+  std::unique_ptr<HyperelasticL0Problem> l0_problem_;
+  std::unique_ptr<L0Sparsifier> sparsifier_;
+  L0Result l0_;
+  MapResult reduced_map_, dense_map_result_;
+  Index subspace_rank_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Task> make_hyperelastic_task(MPI_Comm comm) {
+  return std::make_unique<HyperelasticTask>(comm);
+}
+
+} // namespace l0svgd

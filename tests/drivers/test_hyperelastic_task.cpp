@@ -1,0 +1,135 @@
+// The hyperelastic task end to end through its Task interface, on small networks.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <mpi.h>
+#include <string>
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/core/options.hpp"
+#include "l0svgd/drivers/hyperelastic_task.hpp"
+#include "l0svgd/io/h5_file.hpp"
+#include "test_support.hpp"
+
+using namespace l0svgd;
+
+namespace {
+
+// Noise-free Mooney–Rivlin data with a known likelihood σ and a small invariant-input network, for
+// which the L0 path recovers the two output skip weights (the exact representation).
+const std::string small_problem =
+    "-data_noise 0 -hyper_sigma_mode fixed -hyper_sigma 0.01 -icnn_inputs invariants "
+    "-icnn_width 4 -icnn_depth 2 -icnn_prior_scale 10 -l0_lambda 1e-4,1e-3,1e-2 "
+    "-l0_r2_threshold 0.999 -l0_tao_max_it 3000 -l0_tao_gatol 1e-9 -map_tao_max_it 5000 "
+    "-data_grid_points 11 -hyper_predictive_copies 2 ";
+
+void run_task(MPI_Comm comm) {
+  auto task = make_hyperelastic_task(comm);
+  Options options;
+  task->configure(options);
+  task->setup();
+  task->run();
+}
+
+Vector read_vector(const std::string& path, const std::string& name, MPI_Comm comm) {
+  H5File file(path, H5File::Mode::Read, comm);
+  return file.read_vector(name);
+}
+
+} // namespace
+
+TEST_CASE("hyperelastic l0svgd: small support, accurate push-forward, same on every rank count",
+          "[hyperelastic_task]") {
+  const std::string world_file = test::scratch_path("hyper_l0svgd.h5");
+  const std::string self_file =
+      test::scratch_path("hyper_l0svgd_self" + std::to_string(test::rank()) + ".h5");
+  const std::string settings = small_problem +
+                               "-hyper_method l0svgd -svgd_particles 16 -svgd_iterations 200 "
+                               "-svgd_monitor_every 0 -hyper_init_scale 0.01 -seed 5 ";
+  {
+    test::ScopedOptions scoped(settings + "-output_file " + world_file);
+    run_task(MPI_COMM_WORLD);
+  }
+  {
+    // The same run on one rank, by every rank on its own, as the rank-count reference.
+    test::ScopedOptions scoped(settings + "-output_file " + self_file);
+    run_task(MPI_COMM_SELF);
+  }
+
+  H5File file(world_file, H5File::Mode::Read, MPI_COMM_WORLD);
+  for (const char* name :
+       {"/particles", "/parameter_names", "/data/train/stretch", "/data/test/truth",
+        "/pushforward/train/samples", "/pushforward/train/mean", "/pushforward/test/samples",
+        "/pushforward/test/lower", "/pushforward/test/upper", "/l0/mask", "/l0/lambda",
+        "/l0/active", "/l0/loss", "/l0/r_squared", "/l0/active_names", "/map/reduced"}) {
+    INFO(name);
+    CHECK(file.exists(name));
+  }
+  CHECK_FALSE(file.exists("/map/dense"));
+  const auto names = file.read_strings("/l0/active_names");
+  // The exact representation: the output layer's skip weights on I1 − 3 and I2 − 3.
+  CHECK(names == std::vector<std::string>{"layer2.A[0,0]", "layer2.A[0,1]"});
+  CHECK(file.read_int_attribute("/metrics", "active_parameters") ==
+        static_cast<long long>(names.size()));
+  CHECK(file.shape("/particles") == std::vector<hsize_t>{16, names.size()});
+  CHECK(file.shape("/l0/lambda") == std::vector<hsize_t>{3});
+
+  // Noise-free data and σ = 0.01 MPa: the predictive mean is within a few σ/√n of the truth.
+  const Vector mean = file.read_vector("/pushforward/train/mean");
+  const Vector truth = file.read_matrix("/data/train/stress").col(0);
+  CHECK((mean - truth).cwiseAbs().maxCoeff() < 0.01);
+  CHECK(file.read_real_attribute("/metrics/training_range", "rmse") < 0.01);
+  CHECK(file.read_real_attribute("/metrics/training_range", "coverage") > 0.9);
+
+  const Vector test_mean = file.read_vector("/pushforward/test/mean");
+  file.close();
+  const Vector self_mean = read_vector(self_file, "/pushforward/test/mean", MPI_COMM_SELF);
+  REQUIRE(self_mean.size() == test_mean.size());
+  for (Index j = 0; j < test_mean.size(); ++j)
+    CHECK(self_mean(j) == Approx(test_mean(j)).epsilon(1e-8).margin(1e-12));
+}
+
+TEST_CASE("hyperelastic dense methods write their outputs", "[hyperelastic_task]") {
+  for (const std::string method : {"l2svgd", "psvgd", "hmc"}) {
+    const std::string path = test::scratch_path("hyper_" + method + ".h5");
+    const std::string sampler = method == "hmc" ? "-hmc_model dense -hmc_chains 4 -hmc_warmup 40 "
+                                                  "-hmc_samples 20 -hmc_leapfrog_steps 8 "
+                                                  "-hmc_monitor_every 0 "
+                                                : "-svgd_particles 8 -svgd_iterations 50 "
+                                                  "-svgd_monitor_every 0 ";
+    const std::string projection = method == "psvgd" ? "-psvgd_rank 4 " : "";
+    test::ScopedOptions scoped(
+        "-data_noise 0.02 -icnn_inputs invariants -icnn_width 3 -icnn_depth 2 "
+        "-data_grid_points 11 -map_tao_max_it 3000 -hyper_method " +
+        method + " " + sampler + projection + "-output_file " + path);
+    run_task(MPI_COMM_WORLD);
+    H5File file(path, H5File::Mode::Read, MPI_COMM_WORLD);
+    INFO(method);
+    CHECK(file.exists("/map/dense"));
+    CHECK_FALSE(file.exists("/l0/mask"));
+    CHECK(file.exists("/pushforward/test/upper"));
+    const Index dim = static_cast<Index>(file.read_strings("/parameter_names").size());
+    CHECK(file.read_int_attribute("/metrics", "active_parameters") == dim);
+    CHECK(file.read_int_attribute("/metrics", "iterations") > 0);
+    CHECK(file.exists("/metrics/extrapolation"));
+    CHECK(std::isfinite(file.read_real_attribute("/metrics/extrapolation", "w2")));
+    CHECK(file.exists("/hmc/rhat") == (method == "hmc"));
+  }
+}
+
+TEST_CASE("hyperelastic task rejects bad options", "[hyperelastic_task]") {
+  for (const char* bad : {"-hyper_method laplace", "-hyper_method hmc -hmc_model sparse",
+                          "-hyper_method l2svgd -hyper_init_scale 0"}) {
+    INFO(bad);
+    test::ScopedOptions scoped(bad);
+    auto task = make_hyperelastic_task(MPI_COMM_WORLD);
+    Options options;
+    CHECK_THROWS_AS(task->configure(options), InputError);
+  }
+  // Noise-free data leave no data-generating σ for the likelihood.
+  test::ScopedOptions scoped("-data_noise 0 -hyper_sigma_mode data -hyper_method hmc "
+                             "-hmc_model dense -icnn_width 2 -icnn_depth 1");
+  auto task = make_hyperelastic_task(MPI_COMM_WORLD);
+  Options options;
+  task->configure(options);
+  CHECK_THROWS_AS(task->setup(), InputError);
+}
