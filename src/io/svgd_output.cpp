@@ -42,19 +42,21 @@ void SvgdOutput::finish(SvgdEngine& engine, const SvgdRunSummary& summary, doubl
                         uint64_t seed) {
   if (!engine.log_density_is_current())
     engine.evaluate();
-  LogEventScope scope(log_event("IOWrite"));
-  h5_.write_rows("/particles", engine.local_particles(), engine.partition());
-  h5_.write_vector_rows("/log_density", engine.local_log_density(), engine.partition());
-  h5_.write_strings("/parameter_names", engine.model().parameter_names());
-  h5_.write_attribute("/", "seed", static_cast<long long>(seed));
-  h5_.write_attribute("/", "target", engine.model().name());
-  h5_.write_attribute("/", "wall_time", wall_seconds);
-  h5_.write_attribute("/", "iterations", static_cast<long long>(summary.iterations));
-  h5_.write_attribute("/", "converged", static_cast<long long>(summary.converged));
-  const Index n_columns = std::size(kScalars);
-  const Eigen::Map<const Matrix> history(history_.data(), history_.size() / n_columns, n_columns);
-  for (Index c = 0; c < n_columns; ++c)
-    h5_.write_vector(std::string("/history/") + kScalars[c], history.col(c));
+  {
+    LogEventScope scope(log_event("IOWrite"));
+    h5_.write_rows("/particles", engine.local_particles(), engine.partition());
+    h5_.write_vector_rows("/log_density", engine.local_log_density(), engine.partition());
+    h5_.write_strings("/parameter_names", engine.model().parameter_names());
+    h5_.write_attribute("/", "seed", static_cast<long long>(seed));
+    h5_.write_attribute("/", "target", engine.model().name());
+    h5_.write_attribute("/", "wall_time", wall_seconds);
+    h5_.write_attribute("/", "iterations", static_cast<long long>(summary.iterations));
+    h5_.write_attribute("/", "converged", static_cast<long long>(summary.converged));
+    const Index n_columns = std::size(kScalars);
+    const Eigen::Map<const Matrix> history(history_.data(), history_.size() / n_columns, n_columns);
+    for (Index c = 0; c < n_columns; ++c)
+      h5_.write_vector(std::string("/history/") + kScalars[c], history.col(c));
+  } // the IOWrite event must be closed before its total is read below
 
   // Timing of this run's iterations, per phase, for the benchmark and scaling scripts.
   h5_.create_group("/timing");

@@ -13,7 +13,15 @@
 namespace l0svgd {
 namespace {
 
-Partition checked_partition(Index n_particles, MPI_Comm comm) {
+std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+} // namespace
+
+Partition particle_partition(Index n_particles, MPI_Comm comm) {
   int size = 1;
   L0_MPI(MPI_Comm_size(comm, &size));
   require_input(n_particles >= 2, "SVGD needs at least 2 particles (-svgd_particles)");
@@ -23,13 +31,12 @@ Partition checked_partition(Index n_particles, MPI_Comm comm) {
   return Partition(n_particles, comm);
 }
 
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
+void check_particle_block(const ConstMatrixRef& x, const Partition& partition, Index dim) {
+  if (x.rows() != partition.n_local() || x.cols() != dim)
+    throw InputError("SVGD particles: this rank's block is " + std::to_string(x.rows()) + " x " +
+                     std::to_string(x.cols()) + ", expected " +
+                     std::to_string(partition.n_local()) + " x " + std::to_string(dim));
 }
-
-} // namespace
 
 SvgdSettings configure_svgd(Options& options) {
   SvgdSettings s;
@@ -55,7 +62,7 @@ SvgdSettings configure_svgd(Options& options) {
 
 SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Comm comm)
     : model_(model), settings_(settings), comm_(comm),
-      partition_(checked_partition(settings.n_particles, comm)), dim_(model.dim()),
+      partition_(particle_partition(settings.n_particles, comm)), dim_(model.dim()),
       particles_(Matrix::Zero(partition_.n_local(), dim_)), log_density_(partition_.n_local()),
       local_scores_positions_(partition_.n_local(), 2 * dim_),
       direction_(partition_.n_local(), dim_), displacement_(partition_.n_local(), dim_),
@@ -75,10 +82,7 @@ SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Com
 SvgdEngine::~SvgdEngine() = default;
 
 void SvgdEngine::set_local_particles(const ConstMatrixRef& x) {
-  if (x.rows() != partition_.n_local() || x.cols() != dim_)
-    throw InputError("SVGD particles: this rank's block is " + std::to_string(x.rows()) + " x " +
-                     std::to_string(x.cols()) + ", expected " +
-                     std::to_string(partition_.n_local()) + " x " + std::to_string(dim_));
+  check_particle_block(x, partition_, dim_);
   particles_ = x;
   evaluated_ = false;
 }

@@ -15,16 +15,6 @@
 namespace l0svgd {
 namespace {
 
-Partition checked_partition(Index n_particles, MPI_Comm comm) {
-  int size = 1;
-  L0_MPI(MPI_Comm_size(comm, &size));
-  require_input(n_particles >= 2, "pSVGD needs at least 2 particles (-svgd_particles)");
-  require_input(n_particles >= size, "-svgd_particles " + std::to_string(n_particles) +
-                                         " is smaller than the number of MPI ranks " +
-                                         std::to_string(size));
-  return Partition(n_particles, comm);
-}
-
 const ProjectionSettings& checked(const ProjectionSettings& p) {
   require_input(p.eigenvalue_tolerance >= 0.0, "option -psvgd_tol: must not be negative");
   require_input(p.initial_rank >= 1, "option -psvgd_rank: must be at least 1");
@@ -77,7 +67,7 @@ ProjectionSettings configure_projection(Options& options) {
 ProjectedSvgdEngine::ProjectedSvgdEngine(const Model& model, const SvgdSettings& settings,
                                          const ProjectionSettings& projection, MPI_Comm comm)
     : model_(model), settings_(settings), projection_(checked(projection)), comm_(comm),
-      partition_(checked_partition(settings.n_particles, comm)), dim_(model.dim()),
+      partition_(particle_partition(settings.n_particles, comm)), dim_(model.dim()),
       particles_(Matrix::Zero(partition_.n_local(), dim_)), complement_(partition_.n_local(), dim_),
       scores_(partition_.n_local(), dim_), log_density_(partition_.n_local()),
       local_statistics_(partition_.n_local(), 4), statistics_(partition_.n_global(), 4),
@@ -94,10 +84,7 @@ ProjectedSvgdEngine::ProjectedSvgdEngine(const Model& model, const SvgdSettings&
 ProjectedSvgdEngine::~ProjectedSvgdEngine() = default;
 
 void ProjectedSvgdEngine::set_local_particles(const ConstMatrixRef& x) {
-  if (x.rows() != partition_.n_local() || x.cols() != dim_)
-    throw InputError("pSVGD particles: this rank's block is " + std::to_string(x.rows()) + " x " +
-                     std::to_string(x.cols()) + ", expected " +
-                     std::to_string(partition_.n_local()) + " x " + std::to_string(dim_));
+  check_particle_block(x, partition_, dim_);
   particles_ = x;
   evaluated_ = false;
   basis_due_ = true;

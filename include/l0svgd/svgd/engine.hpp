@@ -30,6 +30,13 @@ struct SvgdSettings {
   Index ksd_every = 100;      ///< KSD every this many iterations (and at the last); 0 = never
 };
 
+/// Collective (reads the rank count): the block partition of N particles over `comm`. Throws
+/// InputError if N < 2 or N is smaller than the number of ranks.
+Partition particle_partition(Index n_particles, MPI_Comm comm);
+
+/// Throws InputError unless `x` is this rank's n_local × dim block of particles. Not collective.
+void check_particle_block(const ConstMatrixRef& x, const Partition& partition, Index dim);
+
 /// Reads every -svgd_* option: -svgd_particles, -svgd_iterations, -svgd_step, -svgd_kernel,
 /// -svgd_bandwidth, -svgd_step_rule, -svgd_alpha, -svgd_adam_beta1, -svgd_adam_beta2,
 /// -svgd_adam_epsilon, -svgd_tol, -svgd_monitor_every, -svgd_ksd_every (default: monitor_every).
