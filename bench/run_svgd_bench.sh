@@ -2,7 +2,7 @@
 # SVGD scaling benchmark: l0svgd on P = 1, 2 ranks against the numpy reference SVGD (bench/reference_svgd.py)
 # and the single-threaded Eigen GEMM peak (bench_gemm) of the kernel phase's shapes, for N in {256, 1024,
 # 4096} and d in {10, 100, 1000} on the Gaussian target. Writes bench/results/svgd_scaling.{csv,md} and the
-# raw measurements to bench/results/raw/. About 10 minutes on a 2-core machine.
+# raw measurements to bench/results/raw/. About 5 minutes on a 2-core machine, plus the build.
 #
 # Usage: bench/run_svgd_bench.sh [BUILD_DIR]        (default build/release; configured if needed)
 # Environment: BENCH_N, BENCH_D, BENCH_P (space-separated lists) shrink the grid; BENCH_WORK scales the
