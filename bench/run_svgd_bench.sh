@@ -50,7 +50,7 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
 fi
 log "building l0svgd in $build"
 make -C "$build" -j "$cores" l0svgd > "$out/build.log"
-l0svgd=$build/src/l0svgd
+l0svgd=$build/l0svgd
 eigen_include=$(pkg-config --cflags-only-I eigen3 2> /dev/null || true)
 read -r eigen_include <<< "${eigen_include:--I/usr/include/eigen3}"  # trims pkg-config's trailing space
 gemm_flags=(-std=c++17 -O3 -DNDEBUG -DEIGEN_DONT_PARALLELIZE -I"$src/include" "$eigen_include")
