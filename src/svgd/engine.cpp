@@ -1,5 +1,7 @@
 #include "l0svgd/svgd/engine.hpp"
 
+#include "iteration_loop.hpp"
+
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
@@ -11,15 +13,7 @@
 #include <string>
 
 namespace l0svgd {
-namespace {
-
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
-} // namespace
+namespace {} // namespace
 
 Partition particle_partition(Index n_particles, MPI_Comm comm) {
   int size = 1;
@@ -199,8 +193,6 @@ Matrix SvgdEngine::gather_particles() const {
 }
 
 SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer) {
-  SvgdRunSummary summary;
-  const double start = MPI_Wtime();
   const Index first = iteration_;
   const Index total = settings_.iterations;
   const KernelSettings& k = settings_.kernel;
@@ -210,34 +202,13 @@ SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer) {
       k.bandwidth > 0.0 ? " h = " + format("%g", k.bandwidth) : std::string(" (median heuristic)"),
       "; step rule ", step_rule_name(settings_.step_rule.type), " step ",
       format("%g", settings_.step_rule.step), "; iterations ", first, " -> ", total);
-  while (iteration_ < total) {
-    const IterationInfo info = step();
-    summary.last = info;
-    if (observer)
-      observer(*this, info);
-    summary.converged = settings_.tolerance > 0.0 && info.relative_step_norm < settings_.tolerance;
-    const bool last = summary.converged || iteration_ == total;
-    const Index every = settings_.monitor_every;
-    if (every > 0 && (info.iteration % every == 0 || last)) {
-      const double elapsed = MPI_Wtime() - start;
-      const double eta = elapsed / static_cast<double>(iteration_ - first) *
-                         static_cast<double>(total - iteration_);
-      logger().info("  ", info.iteration, " SVGD time ", format("%.2f", elapsed), " s ETA ",
-                    format("%.2f", eta), " s |step| ", format("%.4e", info.step_norm), " rel ",
-                    format("%.4e", info.relative_step_norm), " h ", format("%.4e", info.bandwidth),
-                    " mean log p ", format("%.6e", info.mean_log_density), " KSD^2 ",
-                    info.has_ksd ? format("%.4e", info.ksd_squared) : std::string("-"));
-    }
-    if (summary.converged)
-      break;
-  }
-  summary.iterations = iteration_;
-  summary.elapsed_seconds = MPI_Wtime() - start;
+  const SvgdRunSummary summary =
+      run_iterations(*this, settings_, "SVGD", observer, [] { return std::string(); });
   logger().info("SVGD: ",
                 summary.converged ? "converged (relative step norm below -svgd_tol)"
                                   : "iteration limit reached",
-                " after ", iteration_, " iterations, ", format("%.2f", summary.elapsed_seconds),
-                " s");
+                " after ", summary.iterations, " iterations, ",
+                format("%.2f", summary.elapsed_seconds), " s");
   return summary;
 }
 

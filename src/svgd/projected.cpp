@@ -1,5 +1,7 @@
 #include "l0svgd/svgd/projected.hpp"
 
+#include "iteration_loop.hpp"
+
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
@@ -23,12 +25,6 @@ const ProjectionSettings& checked(const ProjectionSettings& p) {
   require_input(p.max_rank >= 0, "option -psvgd_max_rank: must not be negative");
   require_input(p.subspace_tolerance >= 0.0, "option -psvgd_subspace_tol: must not be negative");
   return p;
-}
-
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
 }
 
 void require_finite(const Model& model, const ConstMatrixRef& values, Index first_row,
@@ -297,8 +293,6 @@ Matrix ProjectedSvgdEngine::gather_particles() const {
 
 SvgdRunSummary ProjectedSvgdEngine::run(
     const std::function<void(const ProjectedSvgdEngine&, const IterationInfo&)>& observer) {
-  SvgdRunSummary summary;
-  const double start = MPI_Wtime();
   const Index first = iteration_;
   const Index total = settings_.iterations;
   const KernelSettings& k = settings_.kernel;
@@ -311,35 +305,15 @@ SvgdRunSummary ProjectedSvgdEngine::run(
       format("%g", settings_.step_rule.step), "; eigenvalue tolerance ",
       format("%g", projection_.eigenvalue_tolerance), ", rank budget ", budget_, ", basis every ",
       projection_.update_every, " iterations; iterations ", first, " -> ", total);
-  while (iteration_ < total) {
-    const IterationInfo info = step();
-    summary.last = info;
-    if (observer)
-      observer(*this, info);
-    summary.converged = settings_.tolerance > 0.0 && info.relative_step_norm < settings_.tolerance;
-    const bool last = summary.converged || iteration_ == total;
-    const Index every = settings_.monitor_every;
-    if (every > 0 && (info.iteration % every == 0 || last)) {
-      const double elapsed = MPI_Wtime() - start;
-      const double eta = elapsed / static_cast<double>(iteration_ - first) *
-                         static_cast<double>(total - iteration_);
-      logger().info("  ", info.iteration, " pSVGD time ", format("%.2f", elapsed), " s ETA ",
-                    format("%.2f", eta), " s rank ", subspace_rank(), " |step| ",
-                    format("%.4e", info.step_norm), " rel ",
-                    format("%.4e", info.relative_step_norm), " h ", format("%.4e", info.bandwidth),
-                    " mean log p ", format("%.6e", info.mean_log_density), " KSD^2 ",
-                    info.has_ksd ? format("%.4e", info.ksd_squared) : std::string("-"));
-    }
-    if (summary.converged)
-      break;
-  }
-  summary.iterations = iteration_;
-  summary.elapsed_seconds = MPI_Wtime() - start;
+  const SvgdRunSummary summary = run_iterations(*this, settings_, "pSVGD", observer, [this] {
+    return " rank " + std::to_string(subspace_rank());
+  });
   logger().info("pSVGD: ",
                 summary.converged ? "converged (relative step norm below -svgd_tol)"
                                   : "iteration limit reached",
-                " after ", iteration_, " iterations, ", format("%.2f", summary.elapsed_seconds),
-                " s; subspace rank ", subspace_rank(), " after ", basis_updates_, " basis updates");
+                " after ", summary.iterations, " iterations, ",
+                format("%.2f", summary.elapsed_seconds), " s; subspace rank ", subspace_rank(),
+                " after ", basis_updates_, " basis updates");
   return summary;
 }
 
