@@ -3,7 +3,9 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <petsctao.h>
 #include <sstream>
 
@@ -46,16 +48,34 @@ MapResult MapSolver::solve(const ConstVectorRef& x0, bool warn) {
                 "MAP start point " + format_point(x0) + " is outside the support of model '" +
                     model_.name() + "'");
 
-  PetscInt evaluations = 0;
+  // Evaluates the model at x into value_ and gradient_; false if it is not finite there.
+  auto finite_at = [&](const ConstVectorRef& x) {
+    point_.row(0) = x.transpose();
+    try {
+      model_.evaluate(point_, value_, gradient_);
+    } catch (const ModelError&) {
+      return false;
+    }
+    return std::isfinite(value_(0)) && gradient_.allFinite();
+  };
+  PetscInt evaluations = 0, non_finite = 0;
+  double best = std::numeric_limits<double>::infinity(); // lowest −log p seen so far
   auto objective = [&](const ConstVectorRef& x, VectorRef g) {
     ++evaluations;
-    point_.row(0) = x.transpose();
-    model_.evaluate(point_, value_, gradient_);
-    if (!std::isfinite(value_(0)) || !gradient_.allFinite())
-      throw ModelError("model '" + model_.name() +
-                       "' returned a non-finite log density or gradient at " + format_point(x) +
-                       " during the MAP search");
+    if (!finite_at(x)) {
+      if (evaluations == 1)
+        throw ModelError("model '" + model_.name() +
+                         "' returned a non-finite log density or gradient at the MAP start point " +
+                         format_point(x));
+      // A trial point outside the model's numerical domain (e.g. an overflowing exponential):
+      // report a value far above every one seen, with a flat gradient, so the line search
+      // shortens the step instead of the run failing.
+      ++non_finite;
+      g.setZero();
+      return best + 1e3 * (1.0 + std::abs(best));
+    }
     g = -gradient_.row(0).transpose();
+    best = std::min(best, -value_(0));
     return -value_(0);
   };
   const TaoResult tao = tao_.minimize(objective, x0);
@@ -69,6 +89,11 @@ MapResult MapSolver::solve(const ConstVectorRef& x0, bool warn) {
   result.converged = tao.converged;
   result.reason = tao.reason;
   result.reason_code = tao.reason_code;
+  result.non_finite_trials = non_finite;
+  // A failed line search can leave TAO on a stepped-back trial point.
+  if (non_finite > 0 && !finite_at(result.x))
+    throw ModelError("MAP search of model '" + model_.name() +
+                     "' ended where the log density is not finite: " + format_point(result.x));
   if (warn && !result.converged)
     logger().warning("MAP search from ", format_point(x0), " stopped without converging (",
                      result.reason, ") at ", format_point(result.x),

@@ -79,3 +79,42 @@ TEST_CASE("MAP rejects bad starts, inverted bounds and NaN models clearly", "[ma
   CHECK_THROWS_AS(nan_solver.solve(start), ModelError);
   CHECK_THROWS_WITH(nan_solver.solve(start), Catch::Contains("non-finite log density"));
 }
+
+namespace {
+// A pseudo-Huber density (bounded gradient, so line searches from far away extrapolate) that is NaN
+// for x0 > 0.5, just beyond its maximum: the search overshoots into the NaN region.
+class NanWallHuber : public Model {
+public:
+  Index dim() const override { return 2; }
+  std::string name() const override { return "test_nan_wall"; }
+  void evaluate(const ConstMatrixRef& x, VectorRef log_density, MatrixRef gradient) const override {
+    for (Index i = 0; i < x.rows(); ++i) {
+      const double a = x(i, 0) - 0.49, b = x(i, 1);
+      const double r = std::sqrt(1.0 + a * a);
+      log_density(i) = 1.0 - r - 12.5 * b * b;
+      gradient(i, 0) = -a / r;
+      gradient(i, 1) = -25.0 * b;
+      if (x(i, 0) > 0.5) {
+        log_density(i) = std::numeric_limits<double>::quiet_NaN();
+        ++nan_calls;
+      }
+    }
+  }
+  mutable Index nan_calls = 0;
+};
+} // namespace
+
+TEST_CASE("MAP backs off from trial points where the model is not finite", "[map][errors]") {
+  test::ScopedOptions scoped("-map_tao_gatol 1e-7 -map_tao_grtol 0");
+  const NanWallHuber model;
+  MapSolver solver(model);
+  Vector start(2);
+  start << -10.0, 0.0;
+  const MapResult r = solver.solve(start);
+  INFO(r.reason);
+  CHECK(model.nan_calls > 0); // the search did probe the NaN region
+  CHECK(r.non_finite_trials == model.nan_calls);
+  CHECK(r.converged);
+  CHECK(r.x(0) == Approx(0.49).margin(1e-6));
+  CHECK(r.x(1) == Approx(0.0).margin(1e-6));
+}

@@ -17,9 +17,11 @@ struct MapResult {
   double gradient_norm = 0.0; ///< TAO's (projected) gradient norm of −log p at x
   PetscInt iterations = 0;
   PetscInt evaluations = 0; ///< model evaluations (log p and gradient) made by this search
-  bool converged = false;   ///< TAO's converged reason is positive
-  int reason_code = 0;      ///< TAO's TaoConvergedReason as an integer (for gathering across ranks)
-  std::string reason;       ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+  /// trial points where the model was not finite; the line search stepped back from them
+  PetscInt non_finite_trials = 0;
+  bool converged = false; ///< TAO's converged reason is positive
+  int reason_code = 0;    ///< TAO's TaoConvergedReason as an integer (for gathering across ranks)
+  std::string reason;     ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
 };
 
 /// Name of a TaoConvergedReason code, e.g. "DIVERGED_MAXITS".
@@ -39,10 +41,12 @@ public:
             const std::string& default_type = "blmvm");
 
   /// Maximises log p from `x0`. Throws InputError if `x0` is not finite or lies outside the support
-  /// box, ModelError if the model returns a non-finite value. A search that stops without
-  /// converging is returned (converged = false, TAO's reason) and, if `warn` is set, reported
-  /// through the logger — the logger prints on rank 0 only, so callers running searches on other
-  /// ranks gather the results and report there (as multistart does).
+  /// box, ModelError if the model is not finite at `x0` (or the search ends where it is not). A
+  /// non-finite value (or a ModelError) at a later trial point is a domain violation, not an
+  /// error: the line search is given a value far above every one seen and backs off. A search that
+  /// stops without converging is returned (converged = false, TAO's reason) and, if `warn` is set,
+  /// reported through the logger — the logger prints on rank 0 only, so callers running searches on
+  /// other ranks gather the results and report there (as multistart does).
   MapResult solve(const ConstVectorRef& x0, bool warn = true);
 
   const Model& model() const { return model_; }
