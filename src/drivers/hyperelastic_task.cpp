@@ -14,6 +14,7 @@
 #include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/optim/map.hpp"
 #include "l0svgd/parallel/gather.hpp"
+#include "l0svgd/svgd/convergence.hpp"
 #include "l0svgd/svgd/engine.hpp"
 #include "l0svgd/svgd/initialization.hpp"
 #include "l0svgd/svgd/projected.hpp"
@@ -82,6 +83,14 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
+    reference_file_ = options.get_string(
+        "hyper_reference", "",
+        "result file of a reference run on the same data (e.g. HMC) whose push-forward this run's "
+        "is compared with (Wasserstein per grid point); empty: no comparison");
+    if (method_ != Method::Hmc || all)
+      ksd_band_ = options.get_real("hyper_ksd_band", 0.1, 0.0, 1e3,
+                                   "SVGD has converged once its KSD stays within +-band x its "
+                                   "final level (set -svgd_ksd_every to sample the KSD often)");
   }
 
   void setup() override {
@@ -95,6 +104,8 @@ public:
       l0_problem_ = std::make_unique<HyperelasticL0Problem>(dense_structure_, data_.train);
       sparsifier_ = std::make_unique<L0Sparsifier>(*l0_problem_, l0_settings_, "l0_");
     }
+    if (!reference_file_.empty())
+      reference_test_ = read_reference();
     OutputFile::check_writable(output_file_, comm_);
   }
 
@@ -135,6 +146,13 @@ public:
     std::unique_ptr<Partition> partition;
     Index iterations = 0;
     HmcSummary hmc_summary;
+    KsdTrace ksd;
+    const auto record_ksd = [&ksd](const auto&, const IterationInfo& info) {
+      if (info.has_ksd) {
+        ksd.iterations.push_back(info.iteration);
+        ksd.ksd.push_back(info.ksd);
+      }
+    };
     if (method_ == Method::Hmc) {
       HmcSampler sampler(model, hmc_settings_, comm_);
       const Partition chains(hmc_settings_.n_chains, comm_);
@@ -149,7 +167,7 @@ public:
       ProjectedSvgdEngine engine(model, svgd_settings_, projection_, comm_);
       engine.set_local_particles(
           draw_initial_particles(init, engine.partition(), model.dim(), seed_));
-      const auto summary = engine.run();
+      const auto summary = engine.run(record_ksd);
       local = engine.local_particles();
       partition = std::make_unique<Partition>(engine.partition());
       iterations = summary.iterations;
@@ -158,7 +176,7 @@ public:
       SvgdEngine engine(model, svgd_settings_, comm_);
       engine.set_local_particles(
           draw_initial_particles(init, engine.partition(), model.dim(), seed_));
-      const auto summary = engine.run();
+      const auto summary = engine.run(record_ksd);
       local = engine.local_particles();
       partition = std::make_unique<Partition>(engine.partition());
       iterations = summary.iterations;
@@ -197,6 +215,16 @@ public:
     }
 
     const Metrics m = metrics(model, all_theta, all_test);
+    if (!ksd.ksd.empty()) {
+      h5.create_group("/svgd");
+      h5.write_vector("/svgd/ksd_iteration",
+                      Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
+                          ksd.iterations.data(), static_cast<Index>(ksd.iterations.size()))
+                          .cast<double>());
+      h5.write_vector("/svgd/ksd",
+                      Eigen::Map<const Vector>(ksd.ksd.data(), static_cast<Index>(ksd.ksd.size())));
+    }
+    const Index converged_at = iterations_to_converge(ksd, ksd_band_);
     h5.create_group("/metrics");
     h5.write_attribute("/metrics", "active_parameters", static_cast<long long>(model.dim()));
     h5.write_attribute("/metrics", "wall_seconds", wall_seconds);
@@ -206,11 +234,16 @@ public:
     h5.write_attribute("/metrics", "iterations", static_cast<long long>(iterations));
     h5.write_attribute("/metrics", "seconds_per_iteration",
                        iterations > 0 ? sample_seconds / static_cast<double>(iterations) : 0.0);
+    if (converged_at >= 0)
+      h5.write_attribute("/metrics", "iterations_to_converge",
+                         static_cast<long long>(converged_at));
     if (subspace_rank_ > 0)
       h5.write_attribute("/metrics", "subspace_rank", static_cast<long long>(subspace_rank_));
     write_metrics(h5, "/metrics/" + m.group, m.train_range);
     if (m.extrapolation.n_points > 0)
       write_metrics(h5, "/metrics/extrapolation", m.extrapolation);
+    if (!reference_file_.empty())
+      write_reference_metrics(h5, m.reference);
     out.commit();
 
     std::ostringstream line;
@@ -221,16 +254,58 @@ public:
     if (m.extrapolation.n_points > 0)
       line << "; extrapolation W1 " << m.extrapolation.w1 << " W2 " << m.extrapolation.w2
            << " RMSE " << m.extrapolation.rmse << " coverage " << m.extrapolation.coverage;
+    if (converged_at >= 0)
+      line << "; KSD converged after " << converged_at << " iterations";
+    if (!reference_file_.empty())
+      for (const auto& r : m.reference)
+        line << "; W1 to reference push-forward (" << r.group << ") " << r.w1;
     logger().info(line.str(), "; wrote ", output_file_);
   }
 
 private:
+  /// Push-forward against the reference run's over one group of grid points.
+  struct ReferenceMetrics {
+    std::string group;
+    Index n_points = 0;
+    double w1 = 0.0, w2 = 0.0;
+  };
   struct Metrics {
     /// "training_range" (synthetic: against the truth, with "extrapolation" beyond it) or
     /// "held_out" (measured data: against the held-out measurements).
     std::string group;
     MetricAverages train_range, extrapolation;
+    std::vector<ReferenceMetrics> reference; ///< per group, with -hyper_reference
   };
+
+  /// Collective: the reference run's push-forward on the test grid (samples × points), after
+  /// checking that it was made on the same grid.
+  Matrix read_reference() const {
+    const H5File file(reference_file_, H5File::Mode::Read, comm_);
+    const StressPoints& grid = data_.test;
+    const Vector stretch = file.read_vector("/data/test/stretch");
+    const Vector mode = file.read_vector("/data/test/mode");
+    bool same = stretch.size() == grid.size() && mode.size() == grid.size();
+    for (Index j = 0; same && j < grid.size(); ++j)
+      same = std::abs(stretch(j) - grid.stretch(j)) <= 1e-12 * grid.stretch(j) &&
+             static_cast<int>(mode(j)) == static_cast<int>(grid.mode[j]);
+    require_input(same, "reference file '" + reference_file_ +
+                            "' holds a push-forward on another test grid than this run's (" +
+                            std::to_string(stretch.size()) + " points, this run has " +
+                            std::to_string(grid.size()) + ")");
+    return file.read_matrix("/pushforward/test/samples");
+  }
+
+  void write_reference_metrics(H5File& h5, const std::vector<ReferenceMetrics>& reference) const {
+    h5.create_group("/metrics/reference");
+    h5.write_attribute("/metrics/reference", "file", reference_file_);
+    for (const auto& r : reference) {
+      const std::string group = "/metrics/reference/" + r.group;
+      h5.create_group(group);
+      h5.write_attribute(group, "n_points", static_cast<long long>(r.n_points));
+      h5.write_attribute(group, "w1", r.w1);
+      h5.write_attribute(group, "w2", r.w2);
+    }
+  }
 
   std::string method_name() const {
     switch (method_) {
@@ -300,6 +375,17 @@ private:
     result.train_range = average_over(point, means, inside);
     if (!outside.empty())
       result.extrapolation = average_over(point, means, outside);
+    if (reference_test_.size() > 0) {
+      const Vector w1 = wasserstein_columns(stress, reference_test_, 1.0);
+      const Vector w2 = wasserstein_columns(stress, reference_test_, 2.0);
+      const auto add = [&](const std::string& group, const std::vector<Index>& columns) {
+        result.reference.push_back({group, static_cast<Index>(columns.size()),
+                                    column_average(w1, columns), column_average(w2, columns)});
+      };
+      add(result.group, inside);
+      if (!outside.empty())
+        add("extrapolation", outside);
+    }
     return result;
   }
 
@@ -317,8 +403,11 @@ private:
   Index copies_ = 10;
   uint64_t seed_ = 1;
   std::string output_file_;
+  std::string reference_file_;
+  double ksd_band_ = 0.1;
 
   HyperelasticDataset data_;
+  Matrix reference_test_; // push-forward of the reference run on the test grid (samples × points)
   IcnnStructure dense_structure_;
   std::unique_ptr<HyperelasticModel> dense_model_, reduced_model_;
   std::unique_ptr<MapSolver> dense_map_;

@@ -88,19 +88,24 @@ TEST_CASE("hyperelastic l0svgd: small support, accurate push-forward, same on ev
     CHECK(self_mean(j) == Approx(test_mean(j)).epsilon(1e-8).margin(1e-12));
 }
 
-TEST_CASE("hyperelastic dense methods write their outputs", "[hyperelastic_task]") {
-  for (const std::string method : {"l2svgd", "psvgd", "hmc"}) {
+TEST_CASE("hyperelastic dense methods write their outputs and compare with the HMC reference",
+          "[hyperelastic_task]") {
+  const std::string problem = "-data_noise 0.02 -icnn_inputs invariants -icnn_width 3 "
+                              "-icnn_depth 2 -map_tao_max_it 3000 -data_grid_points ";
+  const std::string reference = test::scratch_path("hyper_hmc.h5");
+  // HMC first: the SVGD runs compare their push-forward with its.
+  for (const std::string method : {"hmc", "l2svgd", "psvgd"}) {
     const std::string path = test::scratch_path("hyper_" + method + ".h5");
     const std::string sampler = method == "hmc" ? "-hmc_model dense -hmc_chains 4 -hmc_warmup 40 "
                                                   "-hmc_samples 20 -hmc_leapfrog_steps 8 "
                                                   "-hmc_monitor_every 0 "
                                                 : "-svgd_particles 8 -svgd_iterations 50 "
-                                                  "-svgd_monitor_every 0 ";
+                                                  "-svgd_monitor_every 0 -svgd_ksd_every 5 "
+                                                  "-hyper_reference " +
+                                                      reference + " ";
     const std::string projection = method == "psvgd" ? "-psvgd_rank 4 " : "";
-    test::ScopedOptions scoped(
-        "-data_noise 0.02 -icnn_inputs invariants -icnn_width 3 -icnn_depth 2 "
-        "-data_grid_points 11 -map_tao_max_it 3000 -hyper_method " +
-        method + " " + sampler + projection + "-output_file " + path);
+    test::ScopedOptions scoped(problem + "11 -hyper_method " + method + " " + sampler + projection +
+                               "-output_file " + path);
     run_task(MPI_COMM_WORLD);
     H5File file(path, H5File::Mode::Read, MPI_COMM_WORLD);
     INFO(method);
@@ -113,12 +118,35 @@ TEST_CASE("hyperelastic dense methods write their outputs", "[hyperelastic_task]
     CHECK(file.exists("/metrics/extrapolation"));
     CHECK(std::isfinite(file.read_real_attribute("/metrics/extrapolation", "w2")));
     CHECK(file.exists("/hmc/rhat") == (method == "hmc"));
+    const bool svgd = method != "hmc";
+    CHECK(file.exists("/metrics/reference/extrapolation") == svgd);
+    CHECK(file.exists("/svgd/ksd") == svgd);
+    if (svgd) {
+      CHECK(file.read_vector("/svgd/ksd").size() == 10); // every 5 of 50 iterations
+      const long long converged = file.read_int_attribute("/metrics", "iterations_to_converge");
+      CHECK(converged >= 5);
+      CHECK(converged <= 50);
+      for (const char* group : {"training_range", "extrapolation"}) {
+        const std::string name = std::string("/metrics/reference/") + group;
+        const double w1 = file.read_real_attribute(name, "w1");
+        CHECK(w1 > 0.0);
+        CHECK(w1 <= file.read_real_attribute(name, "w2"));
+      }
+    }
   }
+
+  // A reference made on another grid is refused before the run.
+  test::ScopedOptions scoped(problem + "7 -hyper_method l2svgd -hyper_reference " + reference);
+  auto task = make_hyperelastic_task(MPI_COMM_WORLD);
+  Options options;
+  task->configure(options);
+  CHECK_THROWS_WITH(task->setup(), Catch::Contains("another test grid"));
 }
 
 TEST_CASE("hyperelastic task rejects bad options", "[hyperelastic_task]") {
-  for (const char* bad : {"-hyper_method laplace", "-hyper_method hmc -hmc_model sparse",
-                          "-hyper_method l2svgd -hyper_init_scale 0"}) {
+  for (const char* bad :
+       {"-hyper_method laplace", "-hyper_method hmc -hmc_model sparse",
+        "-hyper_method l2svgd -hyper_init_scale 0", "-hyper_method l2svgd -hyper_ksd_band -1"}) {
     INFO(bad);
     test::ScopedOptions scoped(bad);
     auto task = make_hyperelastic_task(MPI_COMM_WORLD);
@@ -132,4 +160,11 @@ TEST_CASE("hyperelastic task rejects bad options", "[hyperelastic_task]") {
   Options options;
   task->configure(options);
   CHECK_THROWS_AS(task->setup(), InputError);
+
+  test::ScopedOptions missing("-hyper_method l2svgd -icnn_width 2 -icnn_depth 1 "
+                              "-hyper_reference no/such/reference.h5");
+  auto missing_task = make_hyperelastic_task(MPI_COMM_WORLD);
+  Options missing_options;
+  missing_task->configure(missing_options);
+  CHECK_THROWS_WITH(missing_task->setup(), Catch::Contains("no/such/reference.h5"));
 }
