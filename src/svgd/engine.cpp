@@ -1,6 +1,7 @@
 #include "l0svgd/svgd/engine.hpp"
 
 #include "iteration_loop.hpp"
+#include "step_statistics.hpp"
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
@@ -125,9 +126,7 @@ void SvgdEngine::gather_statistics() {
 IterationInfo SvgdEngine::step() {
   IterationInfo info;
   info.iteration = iteration_ + 1;
-  const Index ksd_every = settings_.ksd_every;
-  info.has_ksd =
-      ksd_every > 0 && (info.iteration % ksd_every == 0 || info.iteration == settings_.iterations);
+  info.has_ksd = ksd_due(settings_, info.iteration);
   info.bandwidth = prepare_kernel(info.has_ksd);
   const double spread = std::sqrt(kernel_.centred_positions_squared_norm());
   {
@@ -146,27 +145,10 @@ IterationInfo SvgdEngine::step() {
   evaluated_ = false;
   iteration_ = info.iteration;
 
-  local_statistics_.col(0) = log_density_;
-  local_statistics_.col(1) = displacement_.rowwise().squaredNorm();
-  if (info.has_ksd)
-    local_statistics_.col(2) = discrepancy_rows_;
-  else
-    local_statistics_.col(2).setZero();
+  fill_local_statistics(local_statistics_, log_density_, displacement_,
+                        info.has_ksd ? &discrepancy_rows_ : nullptr);
   gather_statistics();
-  // Sums over the gathered rows in global order: the same on every rank and for every rank count.
-  double sums[3] = {0.0, 0.0, 0.0};
-  const Index n = partition_.n_global();
-  for (Index g = 0; g < n; ++g)
-    for (int c = 0; c < 3; ++c)
-      sums[c] += statistics_(g, c);
-  info.mean_log_density = sums[0] / static_cast<double>(n);
-  info.step_norm = std::sqrt(sums[1]);
-  info.relative_step_norm =
-      spread > 0.0 ? info.step_norm / spread : (info.step_norm > 0.0 ? HUGE_VAL : 0.0);
-  if (info.has_ksd) {
-    info.ksd_squared = sums[2] / (static_cast<double>(n) * static_cast<double>(n - 1));
-    info.ksd = std::sqrt(std::max(info.ksd_squared, 0.0));
-  }
+  summarise_statistics(statistics_, spread, info);
   return info;
 }
 
