@@ -22,7 +22,7 @@ NoiseModel parse_noise(const std::string& name) {
 HyperelasticSettings HyperelasticSettings::configure(Options& options) {
   HyperelasticSettings s;
   s.extended_inputs =
-      options.get_choice("icnn_inputs", "extended", {"invariants", "extended"},
+      options.get_choice("icnn_inputs", "invariants", {"invariants", "extended"},
                          "ICNN inputs: (I1, I2), or extended (I1, I2, sqrt I1, sqrt I2)") ==
       "extended";
   // About 1000 parameters by default either way: 1030 extended, 1002 with invariants only.

@@ -131,7 +131,8 @@ TEST_CASE("bad data fail with a clear input error", "[hyper][data]") {
 }
 
 TEST_CASE("the hyperelastic target builds the dense model from options", "[hyper][data]") {
-  test::ScopedOptions scoped("-icnn_width 3 -icnn_depth 2 -data_noise 0.02 -data_points 5");
+  test::ScopedOptions scoped(
+      "-icnn_inputs extended -icnn_width 3 -icnn_depth 2 -data_noise 0.02 -data_points 5");
   Options options;
   HyperelasticTargetBuilder builder;
   builder.configure(options);

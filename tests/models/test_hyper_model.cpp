@@ -20,6 +20,7 @@ StressPoints mooney_rivlin_points(Index per_mode) {
 
 HyperelasticSettings small_settings(NoiseModel noise) {
   HyperelasticSettings s;
+  s.extended_inputs = true; // the four-input network exercises every input path
   s.width = 4;
   s.depth = 2;
   s.noise = noise;
@@ -214,15 +215,18 @@ TEST_CASE("hyperelastic options are read and validated", "[hyper][model]") {
     CHECK(s.dense_structure().n_parameters() == 7 * 7 + 7 * 7 + 2);
   }
   {
-    // Defaults: extended inputs, 19 × 3: 19·5 + 2·(19·19 + 19·5) + 19 + 4 = 1030 parameters.
+    // Defaults: the invariants I1, I2, 20 × 3: 20·3 + 2·(20·20 + 20·3) + 20 + 2 = 1002 parameters;
+    // extended inputs, 19 × 3: 19·5 + 2·(19·19 + 19·5) + 19 + 4 = 1030.
     test::ScopedOptions scoped("");
     Options options;
     const auto s = HyperelasticSettings::configure(options);
-    CHECK(s.dense_structure().n_inputs() == 4);
-    CHECK(s.dense_structure().n_parameters() == 1030);
-    test::ScopedOptions invariants("-icnn_inputs invariants");
+    CHECK(s.dense_structure().n_inputs() == 2);
+    CHECK(s.dense_structure().n_parameters() == 1002);
+    test::ScopedOptions extended("-icnn_inputs extended");
     Options other;
-    CHECK(HyperelasticSettings::configure(other).dense_structure().n_parameters() == 1002);
+    const auto e = HyperelasticSettings::configure(other);
+    CHECK(e.dense_structure().n_inputs() == 4);
+    CHECK(e.dense_structure().n_parameters() == 1030);
   }
   {
     test::ScopedOptions scoped("-hyper_sigma_mode sometimes");

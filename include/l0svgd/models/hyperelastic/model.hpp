@@ -31,9 +31,9 @@ enum class NoiseModel {
 
 /// Network and likelihood settings, from options with prefixes `icnn_` and `hyper_`.
 struct HyperelasticSettings {
-  bool extended_inputs = true; ///< inputs (I1, I2, √I1, √I2) rather than (I1, I2); see response.hpp
-  Index width = 19; ///< neurons per hidden layer (default 19 extended, 20 for invariants only)
-  Index depth = 3; ///< hidden layers: 19 × 3 extended gives 1030 parameters, 20 × 3 invariants 1002
+  bool extended_inputs = false; ///< inputs (I1, I2, √I1, √I2) rather than (I1, I2); response.hpp
+  Index width = 20; ///< neurons per hidden layer (default 20 for invariants, 19 extended)
+  Index depth = 3; ///< hidden layers: 20 × 3 invariants gives 1002 parameters, 19 × 3 extended 1030
   double prior_scale = 1.0; ///< s_θ
   uint64_t init_seed = 1;   ///< seed of initial parameters (RandomSequence stream Weights)
   NoiseModel noise = NoiseModel::Data;
