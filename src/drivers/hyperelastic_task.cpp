@@ -102,7 +102,7 @@ public:
     dense_map_ = std::make_unique<MapSolver>(*dense_model_, "map_");
     if (uses_l0_) {
       l0_problem_ = std::make_unique<HyperelasticL0Problem>(dense_structure_, data_.train);
-      sparsifier_ = std::make_unique<L0Sparsifier>(*l0_problem_, l0_settings_, "l0_");
+      sparsifier_ = std::make_unique<L0Sparsifier>(*l0_problem_, l0_settings_, comm_, "l0_");
     }
     if (!reference_file_.empty())
       reference_test_ = read_reference();

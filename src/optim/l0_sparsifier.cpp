@@ -5,6 +5,7 @@
 #include "l0svgd/core/profiling.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/optim/l0_gates.hpp"
+#include "l0svgd/optim/l0_path_exchange.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -83,8 +84,9 @@ L0Settings L0Settings::configure(Options& options) {
   return s;
 }
 
-L0Sparsifier::L0Sparsifier(const L0Problem& problem, L0Settings settings, const std::string& prefix)
-    : problem_(problem), settings_(std::move(settings)),
+L0Sparsifier::L0Sparsifier(const L0Problem& problem, L0Settings settings, MPI_Comm comm,
+                           const std::string& prefix)
+    : problem_(problem), settings_(std::move(settings)), comm_(comm),
       tao_(2 * problem.n_weights(), prefix, "blmvm") {
   require_input(!settings_.lambdas.empty(), "L0: no penalty weight lambda given");
   const Index n = problem.n_weights();
@@ -96,6 +98,66 @@ L0Sparsifier::L0Sparsifier(const L0Problem& problem, L0Settings settings, const 
   tao_.set_bounds(lower, upper);
   if (settings_.pretrain)
     pretrain_tao_ = std::make_unique<TaoMinimizer>(n, prefix + "pretrain_", "lmvm");
+  // Registered here, on every rank, rather than on first use: a rank that owns no stage would
+  // otherwise register fewer events than the others and -log_view would mismatch them.
+  for (const char* event : {"L0Pretrain", "L0Solve", "L0Exchange"})
+    log_event(event);
+}
+
+L0PathPoint L0Sparsifier::solve_stage(double lambda, Vector& x) {
+  const Index n = problem_.n_weights();
+  Gated gated;
+  gated.resize(n);
+  Vector loss_gradient(n);
+  auto objective = [&](const ConstVectorRef& v, VectorRef grad) {
+    gated.compute(problem_, v.head(n), v.tail(n));
+    double f = problem_.loss(gated.w, loss_gradient);
+    for (Index k = 0; k < n; ++k) {
+      double dp = 0;
+      f += lambda * gate_open_probability(v(n + k), &dp);
+      grad(k) = loss_gradient(k) * gated.dg(k) * gated.z(k);
+      grad(n + k) = loss_gradient(k) * gated.g(k) * gated.dz(k) + lambda * dp;
+    }
+    return f;
+  };
+  const TaoResult r = [&] {
+    const LogEventScope scope(log_event("L0Solve"));
+    return tao_.minimize(objective, x);
+  }();
+  x = r.x;
+
+  L0PathPoint point;
+  point.lambda = lambda;
+  point.objective = r.objective;
+  point.iterations = r.iterations;
+  point.reason = r.reason;
+  gated.compute(problem_, x.head(n), x.tail(n));
+  std::vector<bool> support(n);
+  for (Index k = 0; k < n; ++k)
+    support[k] = std::abs(gated.w(k)) > settings_.support_tolerance;
+  point.surviving = problem_.surviving(support);
+  // Prune: only surviving weights remain, removed gates are closed (for the rest of the path, with
+  // continuation).
+  Vector pruned = Vector::Zero(n);
+  point.surviving_theta.resize(static_cast<Index>(point.surviving.size()));
+  std::vector<bool> keep(n, false);
+  for (size_t i = 0; i < point.surviving.size(); ++i) {
+    const Index k = point.surviving[i];
+    keep[k] = true;
+    pruned(k) = gated.w(k);
+    point.surviving_theta(static_cast<Index>(i)) = problem_.unconstrained(k, gated.w(k));
+  }
+  for (Index k = 0; k < n; ++k)
+    if (!keep[k])
+      x(n + k) = -settings_.log_alpha_bound;
+  point.active = static_cast<Index>(point.surviving.size());
+  point.loss = problem_.loss(pruned, loss_gradient);
+  point.r_squared = problem_.r_squared(pruned);
+  const double n_data = static_cast<double>(problem_.n_data());
+  point.bic = n_data * std::log(point.loss) + static_cast<double>(point.active) * std::log(n_data);
+  point.theta = x.head(n);
+  point.log_alpha = x.tail(n);
+  return point;
 }
 
 L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
@@ -108,16 +170,14 @@ L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
   for (Index k = 0; k < n; ++k)
     x(n + k) = settings_.gate_init_scale * rng.normal();
 
-  Gated gated;
-  gated.resize(n);
-  Vector loss_gradient(n);
   L0Result result;
   x.head(n) = theta0;
   if (pretrain_tao_) {
+    Vector g(n), dg(n), loss_gradient(n);
     auto data_loss = [&](const ConstVectorRef& theta, VectorRef grad) {
-      problem_.reparameterise(theta, gated.g, gated.dg);
-      const double f = problem_.loss(gated.g, loss_gradient);
-      grad = loss_gradient.cwiseProduct(gated.dg);
+      problem_.reparameterise(theta, g, dg);
+      const double f = problem_.loss(g, loss_gradient);
+      grad = loss_gradient.cwiseProduct(dg);
       return f;
     };
     const TaoResult r = [&] {
@@ -125,74 +185,39 @@ L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
       return pretrain_tao_->minimize(data_loss, theta0);
     }();
     // Absorb the initial gates: g(θ) z̄(log α₀) = the pretrained g(θ*).
-    problem_.reparameterise(r.x, gated.g, gated.dg);
+    problem_.reparameterise(r.x, g, dg);
     for (Index k = 0; k < n; ++k) {
       const double z0 = mean_gate(x(n + k));
-      x(k) = z0 > 0 ? problem_.unconstrained(k, gated.g(k) / z0) : r.x(k);
+      x(k) = z0 > 0 ? problem_.unconstrained(k, g(k) / z0) : r.x(k);
     }
-    result.pretrain_r_squared = problem_.r_squared(gated.g);
+    result.pretrain_r_squared = problem_.r_squared(g);
     result.pretrain_iterations = r.iterations;
     logger().info("L0 pretraining: R^2 ", result.pretrain_r_squared, " (", r.iterations,
                   " TAO iterations, ", r.reason, ")");
   }
-  const Vector start = x;
-  double lambda = 0;
-  auto objective = [&](const ConstVectorRef& v, VectorRef grad) {
-    gated.compute(problem_, v.head(n), v.tail(n));
-    double f = problem_.loss(gated.w, loss_gradient);
-    for (Index k = 0; k < n; ++k) {
-      double dp = 0;
-      f += lambda * gate_open_probability(v(n + k), &dp);
-      grad(k) = loss_gradient(k) * gated.dg(k) * gated.z(k);
-      grad(n + k) = loss_gradient(k) * gated.g(k) * gated.dz(k) + lambda * dp;
-    }
-    return f;
+
+  auto log_stage = [](const L0PathPoint& p) {
+    logger().info("L0 lambda ", p.lambda, ": ", p.active, " active, loss ", p.loss, ", R^2 ",
+                  p.r_squared, " (", p.iterations, " TAO iterations, ", p.reason, ")");
   };
-
-  for (double l : settings_.lambdas) {
-    lambda = l;
-    if (!settings_.continuation)
-      x = start;
-    const TaoResult r = [&] {
-      const LogEventScope scope(log_event("L0Solve"));
-      return tao_.minimize(objective, x);
-    }();
-    x = r.x;
-
-    L0PathPoint point;
-    point.lambda = l;
-    point.objective = r.objective;
-    point.iterations = r.iterations;
-    point.reason = r.reason;
-    gated.compute(problem_, x.head(n), x.tail(n));
-    std::vector<bool> support(n);
-    for (Index k = 0; k < n; ++k)
-      support[k] = std::abs(gated.w(k)) > settings_.support_tolerance;
-    point.surviving = problem_.surviving(support);
-    // Prune: only surviving weights remain, removed gates are closed for the rest of the path.
-    Vector pruned = Vector::Zero(n);
-    point.surviving_theta.resize(static_cast<Index>(point.surviving.size()));
-    std::vector<bool> keep(n, false);
-    for (size_t i = 0; i < point.surviving.size(); ++i) {
-      const Index k = point.surviving[i];
-      keep[k] = true;
-      pruned(k) = gated.w(k);
-      point.surviving_theta(static_cast<Index>(i)) = problem_.unconstrained(k, gated.w(k));
+  if (settings_.continuation) {
+    for (double lambda : settings_.lambdas) {
+      result.path.push_back(solve_stage(lambda, x));
+      log_stage(result.path.back());
     }
-    for (Index k = 0; k < n; ++k)
-      if (!keep[k])
-        x(n + k) = -settings_.log_alpha_bound;
-    point.active = static_cast<Index>(point.surviving.size());
-    point.loss = problem_.loss(pruned, loss_gradient);
-    point.r_squared = problem_.r_squared(pruned);
-    const double n_data = static_cast<double>(problem_.n_data());
-    point.bic =
-        n_data * std::log(point.loss) + static_cast<double>(point.active) * std::log(n_data);
-    point.theta = x.head(n);
-    point.log_alpha = x.tail(n);
-    logger().info("L0 lambda ", l, ": ", point.active, " active, loss ", point.loss, ", R^2 ",
-                  point.r_squared, " (", r.iterations, " TAO iterations, ", r.reason, ")");
-    result.path.push_back(std::move(point));
+  } else {
+    // Every stage starts from the pretrained network, so it is the same computation on whichever
+    // rank solves it.
+    const Vector start = x;
+    result.path = solve_stages_round_robin(
+        settings_.lambdas.size(),
+        [&](size_t i) {
+          Vector stage_x = start;
+          return solve_stage(settings_.lambdas[i], stage_x);
+        },
+        comm_);
+    for (const auto& p : result.path)
+      log_stage(p);
   }
 
   for (size_t i = 0; i < result.path.size(); ++i) {

@@ -8,11 +8,95 @@
 #include "l0svgd/models/hyperelastic/l0_problem.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/optim/l0_gates.hpp"
+#include "l0svgd/optim/l0_path_exchange.hpp"
 #include "l0svgd/optim/l0_sparsifier.hpp"
 #include "l0svgd/optim/map.hpp"
 #include "test_support.hpp"
 
 using namespace l0svgd;
+
+namespace {
+
+// Every field of two path points is equal, bit for bit.
+void check_identical(const L0PathPoint& a, const L0PathPoint& b) {
+  CHECK(a.lambda == b.lambda);
+  CHECK(a.active == b.active);
+  CHECK(a.loss == b.loss);
+  CHECK(a.r_squared == b.r_squared);
+  CHECK(a.bic == b.bic);
+  CHECK(a.objective == b.objective);
+  CHECK(a.iterations == b.iterations);
+  CHECK(a.reason == b.reason);
+  CHECK(a.surviving == b.surviving);
+  CHECK(a.theta == b.theta);
+  CHECK(a.log_alpha == b.log_alpha);
+  CHECK(a.surviving_theta == b.surviving_theta);
+}
+
+// A path point whose sizes and values depend on `seed`.
+L0PathPoint sample_point(int seed) {
+  L0PathPoint p;
+  p.lambda = 1e-3 * (seed + 1);
+  p.active = seed + 2;
+  p.loss = 0.25 / (seed + 1);
+  p.r_squared = 1 - p.loss;
+  p.bic = -3.5 * seed;
+  p.objective = p.loss + p.lambda;
+  p.iterations = 10 * seed + 7;
+  p.reason = std::string(static_cast<size_t>(seed), 'x') + "CONVERGED_GATOL";
+  p.theta = Vector::LinSpaced(5 + seed, -1.0, 1.0 + seed);
+  p.log_alpha = Vector::Constant(5 + seed, -6.0 + seed);
+  for (Index k = 0; k < p.active; ++k)
+    p.surviving.push_back(2 * k + seed);
+  p.surviving_theta = Vector::LinSpaced(p.active, 0.1, 0.2 * seed);
+  return p;
+}
+
+// The noise-free Mooney–Rivlin problem of the first test on a smaller network.
+struct SmallProblem {
+  SmallProblem() : dense(IcnnStructure::dense({true, true}, 3, 2)), problem(dense, train()) {}
+  static StressPoints train() {
+    StressPoints points;
+    for (LoadingMode mode : all_loading_modes())
+      points.append(synthetic_points("mooney_rivlin", mode, 10, training_max_stretch(mode)));
+    return points;
+  }
+  Vector start() const {
+    return problem.response().scale_to_data(IcnnNetwork(dense).initial_parameters(1, 0),
+                                            train().stress);
+  }
+  IcnnStructure dense;
+  HyperelasticL0Problem problem;
+};
+
+// Forwards to another problem but fails in the data loss on the last rank of MPI_COMM_WORLD.
+class FailingOnLastRank : public L0Problem {
+public:
+  explicit FailingOnLastRank(const L0Problem& inner) : inner_(inner) {}
+  Index n_weights() const override { return inner_.n_weights(); }
+  Index n_data() const override { return inner_.n_data(); }
+  void reparameterise(const ConstVectorRef& theta, VectorRef g,
+                      VectorRef derivative) const override {
+    inner_.reparameterise(theta, g, derivative);
+  }
+  double unconstrained(Index k, double w) const override { return inner_.unconstrained(k, w); }
+  double loss(const ConstVectorRef& weights, VectorRef gradient) const override {
+    if (test::rank() == test::size() - 1)
+      throw ModelError("loss failed on rank " + std::to_string(test::rank()));
+    return inner_.loss(weights, gradient);
+  }
+  double r_squared(const ConstVectorRef& weights) const override {
+    return inner_.r_squared(weights);
+  }
+  std::vector<Index> surviving(const std::vector<bool>& support) const override {
+    return inner_.surviving(support);
+  }
+
+private:
+  const L0Problem& inner_;
+};
+
+} // namespace
 
 TEST_CASE("the mean hard-concrete gate is clipped to [0, 1] with zero slope where clipped",
           "[l0]") {
@@ -69,7 +153,7 @@ TEST_CASE("L0 on noise-free Mooney-Rivlin data finds a small support", "[l0]") {
   L0Settings settings;
   settings.lambdas = {1e-4, 1e-3, 1e-2};
   settings.r2_threshold = 0.999;
-  L0Sparsifier sparsifier(problem, settings);
+  L0Sparsifier sparsifier(problem, settings, MPI_COMM_WORLD);
   const IcnnNetwork network(dense);
   const L0Result result = sparsifier.run(
       problem.response().scale_to_data(network.initial_parameters(1, 0), train.stress));
@@ -137,10 +221,14 @@ TEST_CASE("L0 continuation never revives a pruned weight", "[l0]") {
   L0Settings settings;
   settings.lambdas = {1e-5, 1e-4, 1e-3, 1e-2};
   settings.continuation = true;
-  L0Sparsifier sparsifier(problem, settings);
-  const L0Result result = sparsifier.run(problem.response().scale_to_data(
-      IcnnNetwork(dense).initial_parameters(2, 0), data.train.stress));
+  const Vector theta0 = problem.response().scale_to_data(
+      IcnnNetwork(dense).initial_parameters(2, 0), data.train.stress);
+  const L0Result result = L0Sparsifier(problem, settings, MPI_COMM_WORLD).run(theta0);
   REQUIRE(result.path.size() == 4);
+  // Every rank runs the whole chain, as a rank alone would.
+  const L0Result alone = L0Sparsifier(problem, settings, MPI_COMM_SELF).run(theta0);
+  for (size_t i = 0; i < result.path.size(); ++i)
+    check_identical(result.path[i], alone.path[i]);
   for (size_t i = 0; i < result.path.size(); ++i) {
     const auto& point = result.path[i];
     const auto support = point.support(dense.n_parameters());
@@ -166,10 +254,58 @@ TEST_CASE("without a stage reaching the R^2 threshold, L0 selects by BIC", "[l0]
   L0Settings settings;
   settings.lambdas = {1e-4, 1e-3, 1e-2};
   settings.r2_threshold = 1.0; // unreachable with noisy data
-  L0Sparsifier sparsifier(problem, settings);
+  L0Sparsifier sparsifier(problem, settings, MPI_COMM_WORLD);
   const L0Result result = sparsifier.run(problem.response().scale_to_data(
       IcnnNetwork(dense).initial_parameters(3, 0), data.train.stress));
   CHECK_FALSE(result.threshold_met);
   for (const auto& p : result.path)
     CHECK(result.best().bic <= p.bic);
+}
+
+TEST_CASE("an L0 path point is broadcast field by field", "[l0]") {
+  for (int root = 0; root < test::size(); ++root) {
+    L0PathPoint point = sample_point(test::rank());
+    broadcast_path_point(point, root, MPI_COMM_WORLD);
+    check_identical(point, sample_point(root));
+  }
+}
+
+TEST_CASE("the L0 path split over ranks equals each rank's own whole path, bit for bit", "[l0]") {
+  test::ScopedOptions scoped("-l0_tao_max_it 300");
+  const SmallProblem small;
+  // More stages than ranks and (on 4 ranks) fewer.
+  for (std::vector<double> lambdas :
+       {std::vector<double>{1e-4, 1e-3, 1e-2, 0.1, 1.0}, std::vector<double>{1e-3, 0.1, 1.0}}) {
+    L0Settings settings;
+    settings.lambdas = lambdas;
+    const L0Result alone = L0Sparsifier(small.problem, settings, MPI_COMM_SELF).run(small.start());
+    const L0Result shared =
+        L0Sparsifier(small.problem, settings, MPI_COMM_WORLD).run(small.start());
+    CHECK(shared.pretrain_r_squared == alone.pretrain_r_squared);
+    CHECK(shared.pretrain_iterations == alone.pretrain_iterations);
+    CHECK(shared.selected == alone.selected);
+    CHECK(shared.threshold_met == alone.threshold_met);
+    REQUIRE(shared.path.size() == lambdas.size());
+    REQUIRE(alone.path.size() == lambdas.size());
+    for (size_t i = 0; i < lambdas.size(); ++i) {
+      INFO("stage " << i << " of " << lambdas.size() << " on " << test::size() << " ranks");
+      check_identical(shared.path[i], alone.path[i]);
+    }
+    // The stages are not all alike, so a stage sent from the wrong rank or slot would be noticed.
+    CHECK(shared.path.front().active > shared.path.back().active);
+  }
+}
+
+TEST_CASE("a failing L0 stage fails on every rank", "[l0]") {
+  // Without pretraining the loss is only evaluated inside the stages, and the last rank owns one
+  // as long as there are at least as many stages as ranks.
+  test::ScopedOptions scoped("-l0_tao_max_it 20");
+  const SmallProblem small;
+  const FailingOnLastRank failing(small.problem);
+  L0Settings settings;
+  settings.pretrain = false;
+  settings.lambdas = {1e-4, 1e-3, 1e-2, 1e-1};
+  L0Sparsifier sparsifier(failing, settings, MPI_COMM_WORLD);
+  CHECK_THROWS_WITH(sparsifier.run(small.start()),
+                    "loss failed on rank " + std::to_string(test::size() - 1));
 }

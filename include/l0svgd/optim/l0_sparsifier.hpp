@@ -33,6 +33,7 @@
 /// (n data, k surviving weights; ties: fewer weights).
 #include <cstdint>
 #include <memory>
+#include <mpi.h>
 #include <string>
 #include <vector>
 
@@ -110,20 +111,33 @@ struct L0Result {
   const L0PathPoint& best() const { return path.at(static_cast<size_t>(selected)); }
 };
 
-/// Runs the λ path. Not collective: TAO runs on PETSC_COMM_SELF, so every rank computes the same
-/// path (deterministically) and no communication is needed.
+/// Runs the λ path on the ranks of a communicator; every TAO solve runs on PETSC_COMM_SELF. Every
+/// rank pretrains (the same deterministic result everywhere). Without continuation the stages are
+/// independent: stage i is solved on rank i mod P only and then broadcast from there. With
+/// continuation each stage starts from the previous one, so every rank runs the whole path. Either
+/// way every rank returns the same path, bitwise identical for any number of ranks.
 class L0Sparsifier {
 public:
   /// Creates the TAO solvers (reads -<prefix>tao_* and -<prefix>pretrain_tao_* options; call during
-  /// setup).
-  L0Sparsifier(const L0Problem& problem, L0Settings settings, const std::string& prefix = "l0_");
+  /// setup) and registers the log events L0Pretrain, L0Solve and L0Exchange. Not collective, but
+  /// every rank of `comm` must construct it at the same point, so that the events line up in
+  /// -log_view.
+  L0Sparsifier(const L0Problem& problem, L0Settings settings, MPI_Comm comm,
+               const std::string& prefix = "l0_");
 
-  /// Sparsifies from the unconstrained weights `theta0`; gates start at log α₀ ~ N(0, scale²).
+  /// Collective on the communicator. Sparsifies from the unconstrained weights `theta0` (the same
+  /// on every rank); gates start at log α₀ ~ N(0, scale²). If a stage fails on its rank (an
+  /// l0svgd::Error such as ModelError), every rank throws ModelError with its message.
   L0Result run(const ConstVectorRef& theta0);
 
 private:
+  /// Minimises the stage objective for penalty `lambda` from `x` (θ and log α stacked), leaves the
+  /// pruned solution in `x` and describes the stage. Not collective.
+  L0PathPoint solve_stage(double lambda, Vector& x);
+
   const L0Problem& problem_;
   L0Settings settings_;
+  MPI_Comm comm_;
   TaoMinimizer tao_;
   std::unique_ptr<TaoMinimizer> pretrain_tao_;
 };
