@@ -33,6 +33,9 @@ struct Gated {
   }
 };
 
+// Iterations between two looks at the support (each costs a loss evaluation).
+constexpr PetscInt settle_check_every = 10;
+
 } // namespace
 
 std::vector<bool> L0PathPoint::support(Index n) const {
@@ -67,6 +70,13 @@ L0Settings L0Settings::configure(Options& options) {
   s.continuation = options.get_bool(
       "l0_continuation", s.continuation,
       "start each lambda from the previous pruned solution instead of the pretrained network");
+  s.settle_iterations = options.get_int(
+      "l0_settle_iterations", static_cast<PetscInt>(s.settle_iterations), 0, PETSC_MAX_INT,
+      "end a lambda stage once its support and data loss have settled for this many TAO "
+      "iterations (0: TAO's tolerances only)");
+  s.settle_tolerance =
+      options.get_real("l0_settle_tolerance", s.settle_tolerance, 0.0, 1.0,
+                       "relative change of the data loss that still counts as settled");
   if (!listed.empty()) {
     for (double l : listed)
       require_input(options.help_mode() || l >= 0,
@@ -120,9 +130,30 @@ L0PathPoint L0Sparsifier::solve_stage(double lambda, Vector& x) {
     }
     return f;
   };
+  // The gates of pruned weights keep drifting towards −B long after the support and the fit have
+  // stopped changing; that drift changes nothing the stage reports, so the stage may end there.
+  std::vector<bool> window_support(n, false), current(n);
+  PetscInt window_start = 0;
+  double window_loss = std::numeric_limits<double>::infinity();
+  const IterateCheck settled = [&](const ConstVectorRef& v, double, PetscInt iteration) {
+    if (iteration % settle_check_every != 0)
+      return false;
+    gated.compute(problem_, v.head(n), v.tail(n));
+    for (Index k = 0; k < n; ++k)
+      current[k] = std::abs(gated.w(k)) > settings_.support_tolerance;
+    const double loss = problem_.loss(gated.w, loss_gradient);
+    if (current != window_support ||
+        std::abs(loss - window_loss) > settings_.settle_tolerance * std::abs(loss)) {
+      window_support = current;
+      window_start = iteration;
+      window_loss = loss;
+      return false;
+    }
+    return iteration - window_start >= static_cast<PetscInt>(settings_.settle_iterations);
+  };
   const TaoResult r = [&] {
     const LogEventScope scope(log_event("L0Solve"));
-    return tao_.minimize(objective, x);
+    return tao_.minimize(objective, x, settings_.settle_iterations > 0 ? settled : IterateCheck());
   }();
   x = r.x;
 

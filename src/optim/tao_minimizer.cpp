@@ -9,6 +9,7 @@ namespace {
 
 struct Callback {
   const ObjectiveGradient* f;
+  const IterateCheck* check;
   Vector x, g;
   std::exception_ptr error;
 };
@@ -31,6 +32,36 @@ PetscErrorCode objective_and_gradient(Tao, Vec x, PetscReal* value, Vec gradient
   PetscCall(VecGetArray(gradient, &ga));
   Eigen::Map<Vector>(ga, cb->g.size()) = cb->g;
   PetscCall(VecRestoreArray(gradient, &ga));
+  return 0;
+}
+
+// TAO's own tests first; the caller's check only decides iterations they would continue.
+PetscErrorCode convergence_test(Tao tao, void* context) {
+  auto* cb = static_cast<Callback*>(context);
+  PetscCall(TaoDefaultConvergenceTest(tao, nullptr));
+  TaoConvergedReason reason;
+  PetscCall(TaoGetConvergedReason(tao, &reason));
+  if (reason != TAO_CONTINUE_ITERATING)
+    return 0;
+  PetscInt its = 0;
+  PetscReal f = 0;
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, nullptr, nullptr, nullptr, nullptr));
+  Vec x = nullptr;
+  PetscCall(TaoGetSolution(tao, &x));
+  const PetscScalar* xa = nullptr;
+  PetscCall(VecGetArrayRead(x, &xa));
+  cb->x = Eigen::Map<const Vector>(xa, cb->x.size());
+  PetscCall(VecRestoreArrayRead(x, &xa));
+  bool stop = false;
+  try {
+    stop = (*cb->check)(cb->x, f, its);
+  } catch (...) {
+    cb->error = std::current_exception();
+    PetscCall(TaoSetConvergedReason(tao, TAO_DIVERGED_USER));
+    return 0;
+  }
+  if (stop)
+    PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
   return 0;
 }
 
@@ -87,12 +118,17 @@ void TaoMinimizer::set_bounds(const ConstVectorRef& lower, const ConstVectorRef&
   L0_PETSC(TaoSetVariableBounds(tao_, lower_, upper_));
 }
 
-TaoResult TaoMinimizer::minimize(const ObjectiveGradient& f, const ConstVectorRef& x0) {
+TaoResult TaoMinimizer::minimize(const ObjectiveGradient& f, const ConstVectorRef& x0,
+                                 const IterateCheck& check) {
   if (x0.size() != dim_)
     throw Error("TaoMinimizer: start point has the wrong dimension");
-  Callback cb{&f, Vector(dim_), Vector(dim_), nullptr};
+  Callback cb{&f, &check, Vector(dim_), Vector(dim_), nullptr};
   copy_in(x_, x0);
   L0_PETSC(TaoSetObjectiveAndGradient(tao_, nullptr, objective_and_gradient, &cb));
+  if (check)
+    L0_PETSC(TaoSetConvergenceTest(tao_, convergence_test, &cb));
+  else
+    L0_PETSC(TaoSetConvergenceTest(tao_, TaoDefaultConvergenceTest, nullptr));
   const PetscErrorCode code = TaoSolve(tao_);
   if (cb.error)
     std::rethrow_exception(cb.error);

@@ -208,6 +208,38 @@ TEST_CASE("L0 on noise-free Mooney-Rivlin data finds a small support", "[l0]") {
   CHECK(softplus(m.x(1)) == Approx(MooneyRivlin{}.c01).epsilon(1e-3));
 }
 
+TEST_CASE("an L0 stage ends once its support has settled, with the same outcome", "[l0]") {
+  // Noisy data: the loss levels off at the noise, where the gates of pruned weights keep drifting.
+  test::ScopedOptions scoped("-l0_tao_max_it 2000");
+  HyperelasticDataOptions data_options;
+  data_options.noise = 0.05;
+  data_options.points = 10;
+  const auto data = load_hyperelastic_data(data_options);
+  const auto dense = IcnnStructure::dense({true, true}, 4, 2);
+  const HyperelasticL0Problem problem(dense, data.train);
+  const Vector theta0 = problem.response().scale_to_data(
+      IcnnNetwork(dense).initial_parameters(1, 0), data.train.stress);
+  L0Settings settings;
+  settings.lambdas = {1e-4, 1e-3, 1e-2};
+  settings.settle_iterations = 0;
+  const L0Result full = L0Sparsifier(problem, settings, MPI_COMM_WORLD).run(theta0);
+  settings.settle_iterations = 100;
+  const L0Result settled = L0Sparsifier(problem, settings, MPI_COMM_WORLD).run(theta0);
+  REQUIRE(settled.path.size() == full.path.size());
+  CHECK(settled.best().surviving == full.best().surviving);
+  CHECK(settled.best().loss == Approx(full.best().loss).epsilon(1e-2));
+  PetscInt settled_iterations = 0, full_iterations = 0;
+  bool any_settled = false;
+  for (size_t i = 0; i < full.path.size(); ++i) {
+    settled_iterations += settled.path[i].iterations;
+    full_iterations += full.path[i].iterations;
+    CHECK(full.path[i].reason != "CONVERGED_USER");
+    any_settled = any_settled || settled.path[i].reason == "CONVERGED_USER";
+  }
+  CHECK(any_settled);
+  CHECK(settled_iterations < full_iterations);
+}
+
 TEST_CASE("L0 continuation never revives a pruned weight", "[l0]") {
   // Noisy data, where independent starts give supports that are not nested (checked when writing
   // this test), so the check below can fail.

@@ -58,3 +58,28 @@ TEST_CASE("a bad TAO type is an input error naming the prefix", "[tao]") {
   test::ScopedOptions scoped("-q_tao_type nosuchsolver");
   CHECK_THROWS_AS(TaoMinimizer(2, "q_"), InputError);
 }
+
+TEST_CASE("the caller's iterate check ends the solve, and only that solve", "[tao]") {
+  test::ScopedOptions scoped("-c_tao_gatol 1e-10 -c_tao_max_it 2000");
+  TaoMinimizer tao(4, "c_", "blmvm");
+  const Vector x0 = Vector::Constant(4, -1.2);
+  Vector g(4);
+  double objective_error = 0.0;
+  const IterateCheck stop_at_5 = [&](const ConstVectorRef& x, double f, PetscInt iteration) {
+    objective_error = std::max(objective_error, std::abs(f - rosenbrock(x, g)));
+    return iteration >= 5;
+  };
+  const TaoResult r = tao.minimize(rosenbrock, x0, stop_at_5);
+  CHECK(r.reason == "CONVERGED_USER");
+  CHECK(r.converged);
+  CHECK(r.iterations == 5);
+  CHECK(objective_error < 1e-12); // the check sees TAO's iterate and its objective
+  const TaoResult full = tao.minimize(rosenbrock, x0);
+  CHECK(full.reason != "CONVERGED_USER");
+  CHECK((full.x - Vector::Ones(4)).norm() < 1e-5);
+
+  const IterateCheck failing = [](const ConstVectorRef&, double, PetscInt) -> bool {
+    throw ModelError("check failed");
+  };
+  CHECK_THROWS_WITH(tao.minimize(rosenbrock, x0, failing), "check failed");
+}

@@ -74,10 +74,15 @@ struct L0Settings {
   double support_tolerance = 1e-8; ///< support: |w z̄| > tolerance
   bool pretrain = true;            ///< fit the ungated network before the path
   bool continuation = false;       ///< start each λ from the previous pruned solution
+  /// A stage ends once its support and data loss (within settle_tolerance, relative) have not
+  /// changed for this many TAO iterations; 0 leaves it to TAO's tolerances and iteration limit.
+  Index settle_iterations = 200;
+  double settle_tolerance = 1e-3;
 
   /// Reads -l0_lambda (list; if unset, -l0_lambda_count values log-spaced in [-l0_lambda_min,
   /// -l0_lambda_max]), -l0_r2_threshold, -l0_gate_init_scale, -l0_seed, -l0_log_alpha_bound,
-  /// -l0_support_tolerance, -l0_pretrain, -l0_continuation. Options only; not collective. Throws
+  /// -l0_support_tolerance, -l0_pretrain, -l0_continuation, -l0_settle_iterations,
+  /// -l0_settle_tolerance. Options only; not collective. Throws
   /// InputError for a negative λ or lambda_min > lambda_max.
   static L0Settings configure(Options& options);
 };

@@ -15,6 +15,12 @@ namespace l0svgd {
 /// evaluation.
 using ObjectiveGradient = std::function<double(const ConstVectorRef& x, VectorRef gradient)>;
 
+/// A stopping rule of the caller's on top of TAO's tolerances: called after every TAO iteration
+/// that TAO's own test lets continue, with the iterate, its objective and the iteration count;
+/// returning true ends the solve with TAO's reason CONVERGED_USER.
+using IterateCheck =
+    std::function<bool(const ConstVectorRef& x, double objective, PetscInt iteration)>;
+
 struct TaoResult {
   Vector x;               ///< final point
   double objective = 0.0; ///< f(x)
@@ -40,8 +46,10 @@ public:
   /// Box constraints; ±infinity entries mean unbounded. Only bounded types (blmvm, bqnls, ...) use
   /// them.
   void set_bounds(const ConstVectorRef& lower, const ConstVectorRef& upper);
-  /// Runs TAO from `x0`. Not collective. Rethrows an l0svgd::Error raised inside `f`.
-  TaoResult minimize(const ObjectiveGradient& f, const ConstVectorRef& x0);
+  /// Runs TAO from `x0`, stopping also when `check` (if given) says so. Not collective. Rethrows
+  /// an l0svgd::Error raised inside `f` or `check`.
+  TaoResult minimize(const ObjectiveGradient& f, const ConstVectorRef& x0,
+                     const IterateCheck& check = {});
   /// The TAO type actually in use (after options).
   std::string type() const;
 
