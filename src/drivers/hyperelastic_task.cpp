@@ -12,6 +12,8 @@
 #include "l0svgd/metrics/wasserstein.hpp"
 #include "l0svgd/models/hyperelastic/l0_problem.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
+#include "l0svgd/models/scaled_model.hpp"
+#include "l0svgd/optim/laplace.hpp"
 #include "l0svgd/optim/map.hpp"
 #include "l0svgd/parallel/gather.hpp"
 #include "l0svgd/svgd/convergence.hpp"
@@ -74,9 +76,19 @@ public:
       projection_ = configure_projection(options);
     if (method_ == Method::Hmc || all)
       hmc_settings_ = configure_hmc(options);
-    init_scale_ = options.get_real("hyper_init_scale", 0.01, 0.0, 1e3,
-                                   "scale of the Gaussian around the MAP that starts the particles "
-                                   "or chains",
+    if (method_ != Method::Hmc || all)
+      laplace_scaling_ =
+          options.get_choice("hyper_scaling", "laplace", {"laplace", "none"},
+                             "SVGD coordinates: scaled by the diagonal Laplace standard deviations "
+                             "at the MAP, or as they are") == "laplace";
+    // Scaled SVGD starts from the diagonal Laplace approximation itself; unscaled coordinates
+    // have no natural unit, so particles and chains start close to the MAP.
+    const bool scaled_svgd = method_ != Method::Hmc && laplace_scaling_;
+    init_scale_ = options.get_real("hyper_init_scale", scaled_svgd ? 1.0 : 0.01, 0.0, 1e3,
+                                   "standard deviation of the Gaussian around the MAP that starts "
+                                   "the particles or chains, in units of the Laplace standard "
+                                   "deviations with -hyper_scaling laplace (default 1 there, "
+                                   "else 0.01)",
                                    true);
     copies_ = options.get_int("hyper_predictive_copies", 10, 1, 100000,
                               "noise draws per particle or draw in the posterior predictive");
@@ -137,8 +149,15 @@ public:
                   data_.description, "), MAP log p = ", map.log_density, " after ", map.iterations,
                   " iterations (", map.reason, ")");
 
+    // SVGD runs in coordinates scaled by the Laplace standard deviations at the MAP (see
+    // ScaledModel); HMC adapts its own diagonal metric.
+    const bool scaled = method_ != Method::Hmc && laplace_scaling_;
+    const ScaledModel scaled_model(model, scaled ? laplace_scales(model, map.x)
+                                                 : Vector(Vector::Ones(model.dim())));
+    const Model& sampled = scaled ? static_cast<const Model&>(scaled_model) : model;
+    const Vector init_mean = scaled_model.to_scaled(map.x.transpose()).row(0).transpose();
     InitConfig init;
-    init.mean.assign(map.x.data(), map.x.data() + map.x.size());
+    init.mean.assign(init_mean.data(), init_mean.data() + init_mean.size());
     init.scale = {init_scale_};
 
     const auto t_sample = Clock::now();
@@ -164,20 +183,20 @@ public:
       local = draws.middleRows(partition->local_begin(), partition->n_local());
       iterations = hmc_settings_.warmup + hmc_settings_.samples;
     } else if (method_ == Method::Psvgd) {
-      ProjectedSvgdEngine engine(model, svgd_settings_, projection_, comm_);
+      ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
       engine.set_local_particles(
           draw_initial_particles(init, engine.partition(), model.dim(), seed_));
       const auto summary = engine.run(record_ksd);
-      local = engine.local_particles();
+      local = scaled_model.to_original(engine.local_particles());
       partition = std::make_unique<Partition>(engine.partition());
       iterations = summary.iterations;
       subspace_rank_ = engine.subspace_rank();
     } else {
-      SvgdEngine engine(model, svgd_settings_, comm_);
+      SvgdEngine engine(sampled, svgd_settings_, comm_);
       engine.set_local_particles(
           draw_initial_particles(init, engine.partition(), model.dim(), seed_));
       const auto summary = engine.run(record_ksd);
-      local = engine.local_particles();
+      local = scaled_model.to_original(engine.local_particles());
       partition = std::make_unique<Partition>(engine.partition());
       iterations = summary.iterations;
     }
@@ -307,6 +326,18 @@ private:
     }
   }
 
+  /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the
+  /// Hessian of −log p at the MAP (finite differences of the gradient), with the curvature floored
+  /// at 1e-12 of the largest so that a flat direction gets a large but finite scale.
+  Vector laplace_scales(const Model& model, const Vector& map) const {
+    const Vector curvature = negative_log_hessian(model, map, 1e-5).diagonal();
+    const double floor = 1e-12 * std::max(curvature.maxCoeff(), 1e-300);
+    const Vector scales = curvature.cwiseMax(floor).cwiseSqrt().cwiseInverse();
+    logger().info("hyperelastic: SVGD in Laplace-scaled coordinates, scales ", scales.minCoeff(),
+                  " to ", scales.maxCoeff());
+    return scales;
+  }
+
   std::string method_name() const {
     switch (method_) {
     case Method::L0Svgd:
@@ -399,6 +430,7 @@ private:
   SvgdSettings svgd_settings_;
   ProjectionSettings projection_;
   HmcSettings hmc_settings_;
+  bool laplace_scaling_ = true;
   double init_scale_ = 0.01;
   Index copies_ = 10;
   uint64_t seed_ = 1;
