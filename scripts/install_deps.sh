@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every package l0svgd needs on Debian 12 (build, tests, plots and benchmarks).
+# Installs every package l0svgd needs on Debian 12 (build, tests, plots and benchmarks; with --bench also
+# PyTorch for the gradient-throughput comparison).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -11,6 +12,9 @@ packages=(
   libeigen3-dev catch2
   python3-numpy python3-scipy python3-h5py python3-matplotlib
 )
+# The PyTorch comparison (bench/run_hyper_gradient_bench.sh) alone needs torch, a large package: only
+# with --bench, so that building and testing stay quick to set up.
+if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace l0svgd {
@@ -48,18 +49,31 @@ void IcnnNetwork::effective_weights(const ConstVectorRef& theta, VectorRef weigh
     throw Error("IcnnNetwork: expected " + std::to_string(n_parameters()) + " parameters, got " +
                 std::to_string(theta.size()));
   const bool want_w = weights.size() > 0, want_d = derivative.size() > 0;
-  for (Index k = 0; k < theta.size(); ++k) {
-    const double t = theta(k);
-    if (params[k].positive) {
+  // softplus(θ) = max(θ, 0) + log1p(e) and sigmoid(θ) = (θ ≥ 0 ? 1 : e)/(1 + e) from one
+  // e = exp(−|θ|), in vectorised chunks (one scalar at a time, this loop took 10–20 % of a dense
+  // posterior gradient), with log1p(e) = log(u) − ((u − 1) − e)/u, u = 1 + e, accurate to a few ulp
+  // because Eigen vectorises log but not log1p. θ is copied into the chunk first, so the outputs
+  // may alias it.
+  constexpr Index chunk = 64;
+  Eigen::Array<double, chunk, 1> t_chunk, e_chunk;
+  for (Index start = 0; start < theta.size(); start += chunk) {
+    const Index m = std::min(chunk, theta.size() - start);
+    auto t = t_chunk.head(m);
+    auto e = e_chunk.head(m);
+    t = theta.segment(start, m).array();
+    e = (-t.abs()).exp();
+    if (want_w)
+      weights.segment(start, m).array() =
+          t.max(0.0) + (1.0 + e).log() - (((1.0 + e) - 1.0) - e) / (1.0 + e);
+    if (want_d)
+      derivative.segment(start, m).array() = (t >= 0.0).select(1.0, e) / (1.0 + e);
+    for (Index i = 0; i < m; ++i) {
+      if (params[start + i].positive)
+        continue;
       if (want_w)
-        weights(k) = softplus(t);
+        weights(start + i) = t(i);
       if (want_d)
-        derivative(k) = 1.0 / (1.0 + std::exp(-t));
-    } else {
-      if (want_w)
-        weights(k) = t;
-      if (want_d)
-        derivative(k) = 1.0;
+        derivative(start + i) = 1.0;
     }
   }
 }
@@ -108,13 +122,19 @@ void IcnnNetwork::forward(const ConstVectorRef& weights,
   t.value.noalias() += t.W[L] * t.Z[L - 1];
 
   // ∂N/∂x by reverse mode: G_ℓ = ∂N/∂z_ℓ, D_ℓ = ∂N/∂h_ℓ.
-  t.G[L - 1] = t.W[L].transpose().replicate(1, n);
+  // Column by column: vectorised copies, where replicate() stores one scalar at a time (ten times
+  // slower here).
+  t.G[L - 1].resize(t.W[L].cols(), n);
+  for (Index j = 0; j < n; ++j)
+    t.G[L - 1].col(j) = t.W[L].transpose();
   for (Index l = L - 1; l >= 0; --l) {
     t.D[l] = t.G[l].cwiseProduct(t.S1[l]);
     if (l > 0)
       t.G[l - 1].noalias() = t.W[l].transpose() * t.D[l];
   }
-  t.input_gradient = t.A[L].transpose().replicate(1, n);
+  t.input_gradient.resize(n_in, n);
+  for (Index j = 0; j < n; ++j)
+    t.input_gradient.col(j) = t.A[L].transpose();
   for (Index l = 0; l < L; ++l)
     t.input_gradient.noalias() += t.A[l].transpose() * t.D[l];
 }
