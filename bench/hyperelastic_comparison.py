@@ -47,7 +47,7 @@ def settings(quick):
     svgd_iterations = 60 if quick else 300
     hmc = (100, 100) if quick else (1000, 1000)
     return {
-        "common": ["-task", "hyperelastic", "-map_tao_max_it", "5000", "-hyper_init_scale", "0.01"],
+        "common": ["-task", "hyperelastic", "-map_tao_max_it", "5000"],
         "l0": ["-l0_lambda", "1e-4,1e-3,1e-2", "-l0_r2_threshold", "0.99", "-l0_tao_max_it", "2000"],
         "svgd": ["-svgd_particles", "64", "-svgd_iterations", str(svgd_iterations), "-svgd_step", "0.01",
                  "-svgd_ksd_every", "10", "-svgd_monitor_every", "0"],
