@@ -127,8 +127,8 @@ TEST_CASE("hyperelastic l0svgd matches HMC on the reduced model", "[hyperelastic
   // Tolerances: the means agree to a quarter of the push-forward sd at every stretch (the Monte
   // Carlo error of 4000 HMC draws and 100 particles is far smaller); the sds agree to 35% on
   // average (SVGD with a median bandwidth under-disperses somewhat). Without the Laplace scaling of
-  // the SVGD coordinates the means are 7 sds apart: one bandwidth for a direction of posterior sd
-  // 0.017 and four of sd 1 biases the narrow one.
+  // the SVGD coordinates the means are about 2 sds apart: one bandwidth for a direction of
+  // posterior sd 0.017 and four of sd 1 biases the narrow one.
   double ratio_sum = 0.0;
   Index compared = 0;
   for (Index j = 0; j < a.cols(); ++j) {
