@@ -66,6 +66,7 @@ HyperelasticModel::HyperelasticModel(IcnnStructure structure, const StressPoints
   weights_.resize(d);
   dweights_.resize(d);
   weight_gradient_.resize(d);
+  particle_gradient_.resize(dim());
   stress_.resize(n);
   residual_.resize(n);
 }
@@ -112,7 +113,7 @@ void HyperelasticModel::evaluate(const ConstMatrixRef& x, VectorRef log_density,
   const LogEventScope scope(log_event("HyperelasticEval"));
   const Index d = n_network_parameters();
   const double inv_prior_var = 1.0 / (settings_.prior_scale * settings_.prior_scale);
-  Vector g(dim());
+  Vector& g = particle_gradient_;
   for (Index p = 0; p < x.rows(); ++p) {
     const auto row = x.row(p).transpose();
     double value = likelihood(row, g);
@@ -130,7 +131,7 @@ void HyperelasticModel::evaluate(const ConstMatrixRef& x, VectorRef log_density,
 }
 
 void HyperelasticModel::log_likelihood_gradient(const ConstMatrixRef& x, MatrixRef gradient) const {
-  Vector g(dim());
+  Vector& g = particle_gradient_;
   for (Index p = 0; p < x.rows(); ++p) {
     likelihood(x.row(p).transpose(), g);
     gradient.row(p) = g.transpose();

@@ -95,7 +95,7 @@ private:
   HyperelasticSettings settings_;
   Vector sigma_; // σ per training point unless inferred
   mutable IcnnTape tape_;
-  mutable Vector weights_, dweights_, stress_, residual_, weight_gradient_;
+  mutable Vector weights_, dweights_, stress_, residual_, weight_gradient_, particle_gradient_;
 };
 
 /// `-target_type hyperelastic`: the dense ICNN posterior on the data of `data_*` options.
