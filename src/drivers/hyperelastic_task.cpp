@@ -6,10 +6,10 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/drivers/hyperelastic_metrics.hpp"
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/mcmc/hmc.hpp"
-#include "l0svgd/metrics/wasserstein.hpp"
 #include "l0svgd/models/hyperelastic/l0_problem.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/models/scaled_model.hpp"
@@ -40,16 +40,6 @@ Method parse_method(const std::string& name) {
   if (name == "psvgd")
     return Method::Psvgd;
   return Method::Hmc;
-}
-
-/// Metrics of one group of grid points.
-void write_metrics(H5File& file, const std::string& group, const MetricAverages& m) {
-  file.create_group(group);
-  file.write_attribute(group, "n_points", static_cast<long long>(m.n_points));
-  file.write_attribute(group, "w1", m.w1);
-  file.write_attribute(group, "w2", m.w2);
-  file.write_attribute(group, "rmse", m.rmse);
-  file.write_attribute(group, "coverage", m.coverage);
 }
 
 class HyperelasticTask : public Task {
@@ -117,7 +107,7 @@ public:
       sparsifier_ = std::make_unique<L0Sparsifier>(*l0_problem_, l0_settings_, comm_, "l0_");
     }
     if (!reference_file_.empty())
-      reference_test_ = read_reference();
+      reference_test_ = read_reference_pushforward(reference_file_, data_.test, comm_);
     OutputFile::check_writable(output_file_, comm_);
   }
 
@@ -233,7 +223,8 @@ public:
       h5.write_attribute("/hmc", "divergences", static_cast<long long>(hmc_summary.divergences));
     }
 
-    const Metrics m = metrics(model, all_theta, all_test);
+    const PredictiveMetrics m =
+        predictive_metrics(model, data_.test, all_theta, all_test, copies_, seed_, reference_test_);
     if (!ksd.ksd.empty()) {
       h5.create_group("/svgd");
       h5.write_vector("/svgd/ksd_iteration",
@@ -258,74 +249,19 @@ public:
                          static_cast<long long>(converged_at));
     if (subspace_rank_ > 0)
       h5.write_attribute("/metrics", "subspace_rank", static_cast<long long>(subspace_rank_));
-    write_metrics(h5, "/metrics/" + m.group, m.train_range);
-    if (m.extrapolation.n_points > 0)
-      write_metrics(h5, "/metrics/extrapolation", m.extrapolation);
-    if (!reference_file_.empty())
-      write_reference_metrics(h5, m.reference);
+    write_predictive_metrics(h5, m, reference_file_);
     out.commit();
 
     std::ostringstream line;
     line << "hyperelastic: " << method_name() << ", " << model.dim() << " active parameters, "
          << iterations << " iterations in " << sample_seconds << " s (wall " << wall_seconds
-         << " s); " << m.group << " W1 " << m.train_range.w1 << " W2 " << m.train_range.w2
-         << " RMSE " << m.train_range.rmse << " coverage " << m.train_range.coverage;
-    if (m.extrapolation.n_points > 0)
-      line << "; extrapolation W1 " << m.extrapolation.w1 << " W2 " << m.extrapolation.w2
-           << " RMSE " << m.extrapolation.rmse << " coverage " << m.extrapolation.coverage;
+         << " s); " << describe(m);
     if (converged_at >= 0)
       line << "; KSD converged after " << converged_at << " iterations";
-    if (!reference_file_.empty())
-      for (const auto& r : m.reference)
-        line << "; W1 to reference push-forward (" << r.group << ") " << r.w1;
     logger().info(line.str(), "; wrote ", output_file_);
   }
 
 private:
-  /// Push-forward against the reference run's over one group of grid points.
-  struct ReferenceMetrics {
-    std::string group;
-    Index n_points = 0;
-    double w1 = 0.0, w2 = 0.0;
-  };
-  struct Metrics {
-    /// "training_range" (synthetic: against the truth, with "extrapolation" beyond it) or
-    /// "held_out" (measured data: against the held-out measurements).
-    std::string group;
-    MetricAverages train_range, extrapolation;
-    std::vector<ReferenceMetrics> reference; ///< per group, with -hyper_reference
-  };
-
-  /// Collective: the reference run's push-forward on the test grid (samples × points), after
-  /// checking that it was made on the same grid.
-  Matrix read_reference() const {
-    const H5File file(reference_file_, H5File::Mode::Read, comm_);
-    const StressPoints& grid = data_.test;
-    const Vector stretch = file.read_vector("/data/test/stretch");
-    const Vector mode = file.read_vector("/data/test/mode");
-    bool same = stretch.size() == grid.size() && mode.size() == grid.size();
-    for (Index j = 0; same && j < grid.size(); ++j)
-      same = std::abs(stretch(j) - grid.stretch(j)) <= 1e-12 * grid.stretch(j) &&
-             static_cast<int>(mode(j)) == static_cast<int>(grid.mode[j]);
-    require_input(same, "reference file '" + reference_file_ +
-                            "' holds a push-forward on another test grid than this run's (" +
-                            std::to_string(stretch.size()) + " points, this run has " +
-                            std::to_string(grid.size()) + ")");
-    return file.read_matrix("/pushforward/test/samples");
-  }
-
-  void write_reference_metrics(H5File& h5, const std::vector<ReferenceMetrics>& reference) const {
-    h5.create_group("/metrics/reference");
-    h5.write_attribute("/metrics/reference", "file", reference_file_);
-    for (const auto& r : reference) {
-      const std::string group = "/metrics/reference/" + r.group;
-      h5.create_group(group);
-      h5.write_attribute(group, "n_points", static_cast<long long>(r.n_points));
-      h5.write_attribute(group, "w1", r.w1);
-      h5.write_attribute(group, "w2", r.w2);
-    }
-  }
-
   /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the
   /// Hessian of −log p at the MAP (finite differences of the gradient), with the curvature floored
   /// at 1e-12 of the largest so that a flat direction gets a large but finite scale.
@@ -369,55 +305,6 @@ private:
     Matrix all(p.n_global(), local.cols());
     RowGather(p, local.cols(), comm_).gather(local, all);
     return all;
-  }
-
-  /// Posterior predictive on the test grid (push-forward plus the model's noise, `copies_` draws
-  /// per row) against N(truth, data-generating σ²) for synthetic data, or against the measured
-  /// points (point masses) for measured data; split at each mode's training range.
-  Metrics metrics(const HyperelasticModel& model, const Matrix& theta, const Matrix& stress) const {
-    const StressPoints& grid = data_.test;
-    const Index n = stress.rows(), m = stress.cols();
-    const Matrix unit = add_observation_noise(Matrix::Zero(n, m), Vector::Ones(m), copies_, seed_);
-    Matrix predictive(n * copies_, m);
-    // The likelihood's σ: the data-generating σ of each grid point, a fixed one, or each
-    // particle's inferred σ (set per row below).
-    Vector sd = settings_.noise == NoiseModel::Data ? Vector(grid.noise_std)
-                                                    : Vector(Vector::Constant(m, settings_.sigma));
-    for (Index i = 0; i < n; ++i) {
-      if (model.infers_sigma())
-        sd.setConstant(std::exp(theta(i, theta.cols() - 1)));
-      for (Index c = 0; c < copies_; ++c)
-        predictive.row(i * copies_ + c) =
-            stress.row(i) + unit.row(i * copies_ + c).cwiseProduct(sd.transpose());
-    }
-    const bool synthetic = grid.truth.size() == m;
-    const Vector means = synthetic ? grid.truth : grid.stress;
-    const Vector sds = synthetic ? Vector(grid.noise_std) : Vector(Vector::Zero(m));
-    const PointMetrics point = compare_with_normals(predictive, means, sds);
-
-    std::vector<Index> inside, outside;
-    for (Index j = 0; j < m; ++j) {
-      const bool in_range =
-          !synthetic || grid.stretch(j) <= training_max_stretch(grid.mode[j]) + 1e-12;
-      (in_range ? inside : outside).push_back(j);
-    }
-    Metrics result;
-    result.group = synthetic ? "training_range" : "held_out";
-    result.train_range = average_over(point, means, inside);
-    if (!outside.empty())
-      result.extrapolation = average_over(point, means, outside);
-    if (reference_test_.size() > 0) {
-      const Vector w1 = wasserstein_columns(stress, reference_test_, 1.0);
-      const Vector w2 = wasserstein_columns(stress, reference_test_, 2.0);
-      const auto add = [&](const std::string& group, const std::vector<Index>& columns) {
-        result.reference.push_back({group, static_cast<Index>(columns.size()),
-                                    column_average(w1, columns), column_average(w2, columns)});
-      };
-      add(result.group, inside);
-      if (!outside.empty())
-        add("extrapolation", outside);
-    }
-    return result;
   }
 
   MPI_Comm comm_;

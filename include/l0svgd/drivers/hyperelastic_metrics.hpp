@@ -1,0 +1,56 @@
+#pragma once
+/// Accuracy of a hyperelastic push-forward on the test grid (drivers/hyperelastic_task.hpp): the
+/// posterior predictive against the data-generating distribution, and the push-forward against
+/// that of a reference run (e.g. HMC) on the same grid.
+#include <cstdint>
+#include <mpi.h>
+#include <string>
+#include <vector>
+
+#include "l0svgd/core/types.hpp"
+#include "l0svgd/io/h5_file.hpp"
+#include "l0svgd/metrics/wasserstein.hpp"
+#include "l0svgd/models/hyperelastic/model.hpp"
+
+namespace l0svgd {
+
+/// W1, W2 of the push-forward against a reference push-forward, averaged over a group of points.
+struct ReferenceMetrics {
+  std::string group;
+  Index n_points = 0;
+  double w1 = 0.0, w2 = 0.0;
+};
+
+struct PredictiveMetrics {
+  /// "training_range" (synthetic data: against the truth, with "extrapolation" beyond it) or
+  /// "held_out" (measured data: against the held-out measurements).
+  std::string group;
+  MetricAverages train_range, extrapolation; ///< extrapolation.n_points = 0 without such points
+  std::vector<ReferenceMetrics> reference;   ///< per group, when a reference is given
+};
+
+/// The posterior predictive on `grid` — each row of `stress` (particles × points, the push-forward
+/// of the rows of `theta`) plus `copies` draws of the model's noise (the data-generating σ, the
+/// fixed σ or each particle's inferred σ) — against N(truth, data-generating σ²) for synthetic
+/// data, or the measured points (point masses) for measured data, averaged separately over each
+/// mode's training range and beyond it. With a non-empty `reference` (samples × points) also W1 and
+/// W2 of the push-forward against it per point. Draws are keyed by `seed`, so every rank gets the
+/// same numbers from the same gathered rows. Not collective.
+PredictiveMetrics predictive_metrics(const HyperelasticModel& model, const StressPoints& grid,
+                                     const ConstMatrixRef& theta, const ConstMatrixRef& stress,
+                                     Index copies, uint64_t seed, const Matrix& reference);
+
+/// Collective: the push-forward samples of the reference result file `path` on its test grid
+/// (samples × points). Throws InputError if the file cannot be read or was made on another grid.
+Matrix read_reference_pushforward(const std::string& path, const StressPoints& grid, MPI_Comm comm);
+
+/// Collective: /metrics/<group> and /metrics/extrapolation (n_points, w1, w2, rmse, coverage) and,
+/// if there are reference metrics, /metrics/reference/<group> (n_points, w1, w2) with the reference
+/// file's name as an attribute.
+void write_predictive_metrics(H5File& file, const PredictiveMetrics& metrics,
+                              const std::string& reference_file);
+
+/// One-line summary, e.g. "training_range W1 0.01 W2 0.01 RMSE 0.02 coverage 1; extrapolation …".
+std::string describe(const PredictiveMetrics& metrics);
+
+} // namespace l0svgd

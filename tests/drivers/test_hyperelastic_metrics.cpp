@@ -1,0 +1,96 @@
+// Posterior-predictive metrics of a hyperelastic push-forward against known answers.
+#include <catch2/catch.hpp>
+
+#include "l0svgd/core/error.hpp"
+#include "l0svgd/drivers/hyperelastic_metrics.hpp"
+#include "test_support.hpp"
+
+using namespace l0svgd;
+
+namespace {
+
+// Uniaxial points at λ = 1.5, 2, …, 5 with truth 0.3 (λ − 1) and data-generating σ = 0.1: four in
+// the training range (λ ≤ 3), four beyond it.
+StressPoints grid() {
+  StressPoints g;
+  const Index m = 8;
+  g.stretch = Vector::LinSpaced(m, 1.5, 5.0);
+  g.truth = 0.3 * (g.stretch.array() - 1.0);
+  g.stress = g.truth;
+  g.noise_std = Vector::Constant(m, 0.1);
+  g.mode.assign(m, LoadingMode::Uniaxial);
+  return g;
+}
+
+} // namespace
+
+TEST_CASE("a push-forward at the truth has the data's own predictive distribution",
+          "[hyperelastic_metrics]") {
+  const StressPoints g = grid();
+  HyperelasticSettings settings; // σ of the likelihood = the data-generating σ
+  const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
+  const Index n = 50;
+  const Matrix theta = Matrix::Zero(n, model.dim());
+  const Matrix stress = g.truth.transpose().replicate(n, 1);
+  const PredictiveMetrics m = predictive_metrics(model, g, theta, stress, 40, 7, stress);
+  CHECK(m.group == "training_range");
+  CHECK(m.train_range.n_points == 4);
+  CHECK(m.extrapolation.n_points == 4);
+  // 2000 draws of N(truth, σ²) against N(truth, σ²): W1 is sampling error only, a few % of σ.
+  for (const MetricAverages* a : {&m.train_range, &m.extrapolation}) {
+    CHECK(a->w1 < 0.1 * 0.1);
+    CHECK(a->w1 <= a->w2);
+    CHECK(a->rmse < 0.01); // the predictive mean is the truth up to the mean of 2000 draws
+    CHECK(a->coverage == 1.0);
+  }
+  // A reference identical to the push-forward is at distance 0.
+  REQUIRE(m.reference.size() == 2);
+  CHECK(m.reference[0].group == "training_range");
+  CHECK(m.reference[1].group == "extrapolation");
+  CHECK(m.reference[0].w1 == 0.0);
+  CHECK(m.reference[1].w2 == 0.0);
+}
+
+TEST_CASE("a shifted push-forward is as far off as its shift", "[hyperelastic_metrics]") {
+  const StressPoints g = grid();
+  HyperelasticSettings settings;
+  const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
+  const Index n = 50;
+  const Matrix theta = Matrix::Zero(n, model.dim());
+  const Matrix truth = g.truth.transpose().replicate(n, 1);
+  const Matrix shifted = truth.array() + 0.3;
+  const PredictiveMetrics m = predictive_metrics(model, g, theta, shifted, 40, 7, truth);
+  // N(truth + 0.3, σ²) against N(truth, σ²): W1 = W2 = 0.3; the 95% band starts 0.3 − 1.96σ
+  // above the truth, so it never holds it.
+  CHECK(m.train_range.w1 == Approx(0.3).margin(0.01));
+  CHECK(m.extrapolation.w2 == Approx(0.3).margin(0.01));
+  CHECK(m.train_range.rmse == Approx(0.3).margin(0.01));
+  CHECK(m.train_range.coverage == 0.0);
+  CHECK(m.reference[0].w1 == Approx(0.3).epsilon(1e-12)); // push-forwards without noise
+  CHECK(m.reference[1].w2 == Approx(0.3).epsilon(1e-12));
+  CHECK_THAT(describe(m), Catch::Contains("; extrapolation W1 ") &&
+                              Catch::Contains("W1 to reference push-forward (extrapolation) 0.3"));
+}
+
+TEST_CASE("measured data are compared as held-out points", "[hyperelastic_metrics]") {
+  StressPoints g = grid();
+  g.truth.resize(0); // measured: no truth, the stresses are the measurements
+  HyperelasticSettings settings;
+  settings.noise = NoiseModel::Fixed;
+  settings.sigma = 0.05;
+  const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
+  const Matrix theta = Matrix::Zero(20, model.dim());
+  const Matrix stress = g.stress.transpose().replicate(20, 1);
+  const PredictiveMetrics m = predictive_metrics(model, g, theta, stress, 10, 3, Matrix());
+  CHECK(m.group == "held_out");
+  CHECK(m.train_range.n_points == 8); // no training range split for measured data
+  CHECK(m.extrapolation.n_points == 0);
+  CHECK(m.reference.empty());
+  // Against point masses W1 is E|σ z| = σ √(2/π) up to sampling error.
+  CHECK(m.train_range.w1 == Approx(0.05 * std::sqrt(2.0 / M_PI)).epsilon(0.1));
+}
+
+TEST_CASE("a reference on another grid is refused", "[hyperelastic_metrics][errors]") {
+  CHECK_THROWS_WITH(read_reference_pushforward("no/such/run.h5", grid(), MPI_COMM_WORLD),
+                    Catch::Contains("no/such/run.h5"));
+}
