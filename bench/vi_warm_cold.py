@@ -191,7 +191,7 @@ def main():
     parser.add_argument("--out-dir", default=os.path.join(HERE, "results"))
     parser.add_argument("extra", nargs="*", help="further l0svgd options for every run (after --)")
     args = parser.parse_args()
-    args.binary = os.path.join(args.build, "src", "l0svgd")
+    args.binary = os.path.join(args.build, "l0svgd")
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"no l0svgd binary at {args.binary} (build it, or give --build)")
     problems = args.problems.split(",")

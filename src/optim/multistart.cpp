@@ -46,8 +46,8 @@ void MultistartSettings::configure(Options& options) {
                                            {"halton", "uniform"}, "design of the sample points"));
   samples = options.get_int("multistart_samples", samples, 1, 100000000,
                             "sample points of the design in the prior box");
-  max_local = options.get_int("multistart_max_local", max_local, 1, 1000000,
-                              "maximum number of local searches");
+  max_local = options.get_int("multistart_max_local", max_local, 0, 1000000,
+                              "maximum number of local searches (0: max(32, 8 d))");
   seed = static_cast<uint64_t>(options.get_int("multistart_seed", static_cast<PetscInt>(seed), 0,
                                                PETSC_MAX_INT, "seed of the sample design"));
   merge_distance = options.get_real(
@@ -120,7 +120,9 @@ MultistartResult Multistart::run() {
   for (Index i = 0; i < n; ++i)
     sorted_unit.row(i) = unit.row(order[i]);
   std::vector<Index> starts;
-  for (Index p = 0; p < n && static_cast<Index>(starts.size()) < settings_.max_local; ++p) {
+  const Index max_local =
+      settings_.max_local > 0 ? settings_.max_local : std::max<Index>(32, 8 * d);
+  for (Index p = 0; p < n && static_cast<Index>(starts.size()) < max_local; ++p) {
     if (!std::isfinite(log_p(order[p])))
       break;
     const bool has_better_neighbour =

@@ -98,6 +98,21 @@ TEST_CASE("max_local caps the local searches and the best sample always starts o
   CHECK((means.rowwise() - r.modes.row(0)).rowwise().norm().minCoeff() < 0.02);
 }
 
+TEST_CASE("by default the cap on local searches grows with the dimension", "[multistart]") {
+  test::ScopedOptions scoped("");
+  // A nearly flat density in a 6-d box: 46 design points qualify, more than the old fixed cap
+  // of 32.
+  test::GaussianTarget boxed(Vector::Zero(6), 1e3 * DenseMatrix::Identity(6, 6));
+  boxed.set_box(Vector::Constant(6, -1.0), Vector::Constant(6, 1.0));
+  MultistartSettings settings;
+  settings.samples = 4096;
+  const MultistartResult r = Multistart(boxed, settings, MPI_COMM_WORLD).run();
+  CHECK(r.n_local_searches > 32);
+  CHECK(r.n_local_searches <= 48); // max(32, 8 d)
+  settings.max_local = 20;
+  CHECK(Multistart(boxed, settings, MPI_COMM_WORLD).run().n_local_searches == 20);
+}
+
 TEST_CASE("multistart input errors are clear", "[multistart][errors]") {
   test::ScopedOptions scoped("");
   MultistartSettings settings;

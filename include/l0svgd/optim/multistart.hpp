@@ -18,8 +18,10 @@ namespace l0svgd {
 struct MultistartSettings {
   DesignType design = DesignType::Halton; ///< -multistart_design halton|uniform
   Index samples = 256;                    ///< -multistart_samples: N sample points in the box
-  Index max_local = 32;                   ///< -multistart_max_local: cap on local searches
-  uint64_t seed = 1;                      ///< -multistart_seed: design shift / uniform points
+  /// -multistart_max_local: cap on local searches; 0 (default) means max(32, 8 d) for a
+  /// d-dimensional model, since the number of basins worth a search grows with d.
+  Index max_local = 0;
+  uint64_t seed = 1; ///< -multistart_seed: design shift / uniform points
   /// -multistart_merge_distance: two maxima closer than this Mahalanobis distance (under the better
   /// one's Laplace covariance) are one mode.
   double merge_distance = 1.0;
