@@ -66,47 +66,51 @@ double linear_integral(double c, double s, double u1, double u2, double z1, doub
   return c * (u2 - u1) - s * (normal_pdf(z1) - normal_pdf(z2));
 }
 
-double w1_to_normal(const std::vector<double>& sorted, double mean, double sd) {
+// W1 and W2² between a sorted sample and N(mean, sd²), sd > 0, in one walk over the steps of the
+// sample's quantile function (each step's normal quantile is computed once for both).
+struct NormalDistances {
+  double w1 = 0.0, w2_squared = 0.0;
+};
+
+NormalDistances distances_to_normal(const std::vector<double>& sorted, double mean, double sd) {
   const Index n = static_cast<Index>(sorted.size());
-  double total = 0.0;
+  NormalDistances d;
   double u1 = 0.0, z1 = -HUGE_VAL;
   for (Index i = 0; i < n; ++i) {
     const double u2 = i + 1 == n ? 1.0 : static_cast<double>(i + 1) / static_cast<double>(n);
     const double z2 = i + 1 == n ? HUGE_VAL : normal_quantile(u2);
     const double c = sorted[i] - mean;
-    // c − s z changes sign at z* = c/s.
+    // |c − s z|: c − s z changes sign at z* = c/s.
     const double z_star = c / sd;
     if (z_star <= z1) {
-      total -= linear_integral(c, sd, u1, u2, z1, z2);
+      d.w1 -= linear_integral(c, sd, u1, u2, z1, z2);
     } else if (z_star >= z2) {
-      total += linear_integral(c, sd, u1, u2, z1, z2);
+      d.w1 += linear_integral(c, sd, u1, u2, z1, z2);
     } else {
       const double u_star = normal_cdf(z_star);
-      total += linear_integral(c, sd, u1, u_star, z1, z_star) -
-               linear_integral(c, sd, u_star, u2, z_star, z2);
+      d.w1 += linear_integral(c, sd, u1, u_star, z1, z_star) -
+              linear_integral(c, sd, u_star, u2, z_star, z2);
     }
-    u1 = u2;
-    z1 = z2;
-  }
-  return total;
-}
-
-double w2_squared_to_normal(const std::vector<double>& sorted, double mean, double sd) {
-  const Index n = static_cast<Index>(sorted.size());
-  double total = 0.0;
-  double u1 = 0.0, z1 = -HUGE_VAL;
-  for (Index i = 0; i < n; ++i) {
-    const double u2 = i + 1 == n ? 1.0 : static_cast<double>(i + 1) / static_cast<double>(n);
-    const double z2 = i + 1 == n ? HUGE_VAL : normal_quantile(u2);
-    const double c = sorted[i] - mean;
     // ∫ (c − s z)² φ dz = c² Δu − 2cs (φ(z1) − φ(z2)) + s² (Δu − [z φ(z)]_{z1}^{z2}).
     const double du = u2 - u1;
-    total += c * c * du - 2.0 * c * sd * (normal_pdf(z1) - normal_pdf(z2)) +
-             sd * sd * (du - (z_pdf(z2) - z_pdf(z1)));
+    d.w2_squared += c * c * du - 2.0 * c * sd * (normal_pdf(z1) - normal_pdf(z2)) +
+                    sd * sd * (du - (z_pdf(z2) - z_pdf(z1)));
     u1 = u2;
     z1 = z2;
   }
-  return std::max(total, 0.0);
+  d.w2_squared = std::max(d.w2_squared, 0.0);
+  return d;
+}
+
+// W1 and W2 of a sorted sample to N(mean, sd²); sd = 0 is the point mass at mean.
+NormalDistances sorted_to_normal(const std::vector<double>& sorted, double mean, double sd) {
+  require_input(sd >= 0.0 && std::isfinite(sd) && std::isfinite(mean),
+                "Wasserstein distance to a normal: needs a finite mean and sd >= 0");
+  if (sd == 0.0) {
+    const std::vector<double> point{mean};
+    return {wasserstein_power(sorted, point, 1.0), wasserstein_power(sorted, point, 2.0)};
+  }
+  return distances_to_normal(sorted, mean, sd);
 }
 
 void check_columns(const std::vector<Index>& columns, Index n_points, const char* what) {
@@ -166,16 +170,9 @@ double wasserstein_distance(const ConstVectorRef& a, const ConstVectorRef& b, do
 
 double wasserstein_to_normal(const ConstVectorRef& sample, double mean, double sd, int p) {
   require_input(p == 1 || p == 2, "Wasserstein distance to a normal: p must be 1 or 2");
-  require_input(sd >= 0.0 && std::isfinite(sd) && std::isfinite(mean),
-                "Wasserstein distance to a normal: needs a finite mean and sd >= 0");
-  const std::vector<double> sorted = sorted_copy(sample, "Wasserstein distance to a normal");
-  if (sd == 0.0) {
-    const std::vector<double> point{mean};
-    const double power = wasserstein_power(sorted, point, p);
-    return p == 1 ? power : std::sqrt(power);
-  }
-  return p == 1 ? w1_to_normal(sorted, mean, sd)
-                : std::sqrt(w2_squared_to_normal(sorted, mean, sd));
+  const NormalDistances d =
+      sorted_to_normal(sorted_copy(sample, "Wasserstein distance to a normal"), mean, sd);
+  return p == 1 ? d.w1 : std::sqrt(d.w2_squared);
 }
 
 Interval central_interval(const ConstVectorRef& sample, double level) {
@@ -207,12 +204,14 @@ PointMetrics compare_with_normals(const ConstMatrixRef& predictions, const Const
   Vector column(predictions.rows());
   for (Index j = 0; j < n_points; ++j) {
     column = predictions.col(j);
-    m.w1(j) = wasserstein_to_normal(column, means(j), sds(j), 1);
-    m.w2(j) = wasserstein_to_normal(column, means(j), sds(j), 2);
+    // One sort serves both distances and the band.
+    const std::vector<double> sorted = sorted_copy(column, "Wasserstein distance to a normal");
+    const NormalDistances d = sorted_to_normal(sorted, means(j), sds(j));
+    m.w1(j) = d.w1;
+    m.w2(j) = std::sqrt(d.w2_squared);
     m.mean(j) = column.mean();
-    const Interval band = central_interval(column, level);
-    m.lower(j) = band.lower;
-    m.upper(j) = band.upper;
+    m.lower(j) = quantile_of_sorted(sorted, 0.5 * (1.0 - level));
+    m.upper(j) = quantile_of_sorted(sorted, 0.5 * (1.0 + level));
   }
   return m;
 }
