@@ -261,11 +261,7 @@ double ProjectedSvgdEngine::stein_discrepancy_squared() {
   local_statistics_.setZero();
   local_statistics_.col(2) = discrepancy_rows_;
   gather_statistics();
-  double sum = 0.0;
-  const Index n = partition_.n_global();
-  for (Index g = 0; g < n; ++g)
-    sum += statistics_(g, 2);
-  return sum / (static_cast<double>(n) * static_cast<double>(n - 1));
+  return ksd_squared(statistics_);
 }
 
 Matrix ProjectedSvgdEngine::gather_particles() const {

@@ -27,6 +27,15 @@ inline void fill_local_statistics(MatrixRef local, const Vector& log_density,
     local.col(2).setZero();
 }
 
+/// KSD² (U-statistic) from column 2 of the gathered statistics (N × c), summed in global row order.
+inline double ksd_squared(const Matrix& statistics) {
+  const Index n = statistics.rows();
+  double sum = 0.0;
+  for (Index g = 0; g < n; ++g)
+    sum += statistics(g, 2);
+  return sum / (static_cast<double>(n) * static_cast<double>(n - 1));
+}
+
 /// Sums the gathered statistics (N × c) column by column in global row order, so the result is
 /// the same on every rank and for every rank count, and fills the mean log p, step norms and KSD
 /// of `info` from columns 0–2 (`spread` = ‖X − x̄‖_F before the step). Returns every column sum.
@@ -41,7 +50,7 @@ inline Eigen::RowVectorXd summarise_statistics(const Matrix& statistics, double 
   info.relative_step_norm =
       spread > 0.0 ? info.step_norm / spread : (info.step_norm > 0.0 ? HUGE_VAL : 0.0);
   if (info.has_ksd) {
-    info.ksd_squared = sums(2) / (static_cast<double>(n) * static_cast<double>(n - 1));
+    info.ksd_squared = ksd_squared(statistics);
     info.ksd = std::sqrt(std::max(info.ksd_squared, 0.0));
   }
   return sums;
