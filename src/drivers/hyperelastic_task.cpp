@@ -172,23 +172,23 @@ public:
       partition = std::make_unique<Partition>(draws.rows(), comm_);
       local = draws.middleRows(partition->local_begin(), partition->n_local());
       iterations = hmc_settings_.warmup + hmc_settings_.samples;
-    } else if (method_ == Method::Psvgd) {
-      ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
-      engine.set_local_particles(
-          draw_initial_particles(init, engine.partition(), model.dim(), seed_));
-      const auto summary = engine.run(record_ksd);
-      local = scaled_model.to_original(engine.local_particles());
-      partition = std::make_unique<Partition>(engine.partition());
-      iterations = summary.iterations;
-      subspace_rank_ = engine.subspace_rank();
     } else {
-      SvgdEngine engine(sampled, svgd_settings_, comm_);
-      engine.set_local_particles(
-          draw_initial_particles(init, engine.partition(), model.dim(), seed_));
-      const auto summary = engine.run(record_ksd);
-      local = scaled_model.to_original(engine.local_particles());
-      partition = std::make_unique<Partition>(engine.partition());
-      iterations = summary.iterations;
+      // Either engine: particles from `init`, the KSD trace, back to the original coordinates.
+      const auto run_engine = [&](auto& engine) {
+        engine.set_local_particles(
+            draw_initial_particles(init, engine.partition(), model.dim(), seed_));
+        iterations = engine.run(record_ksd).iterations;
+        local = scaled_model.to_original(engine.local_particles());
+        partition = std::make_unique<Partition>(engine.partition());
+      };
+      if (method_ == Method::Psvgd) {
+        ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
+        run_engine(engine);
+        subspace_rank_ = engine.subspace_rank();
+      } else {
+        SvgdEngine engine(sampled, svgd_settings_, comm_);
+        run_engine(engine);
+      }
     }
     const double sample_seconds = seconds_since(t_sample);
     const double wall_seconds = seconds_since(start);
