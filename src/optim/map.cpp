@@ -3,9 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <limits>
 #include <petsctao.h>
 #include <sstream>
 
@@ -48,34 +46,26 @@ MapResult MapSolver::solve(const ConstVectorRef& x0, bool warn) {
                 "MAP start point " + format_point(x0) + " is outside the support of model '" +
                     model_.name() + "'");
 
-  // Evaluates the model at x into value_ and gradient_; false if it is not finite there.
-  auto finite_at = [&](const ConstVectorRef& x) {
-    point_.row(0) = x.transpose();
-    try {
-      model_.evaluate(point_, value_, gradient_);
-    } catch (const ModelError&) {
-      return false;
-    }
-    return std::isfinite(value_(0)) && gradient_.allFinite();
-  };
-  PetscInt evaluations = 0, non_finite = 0;
-  double best = std::numeric_limits<double>::infinity(); // lowest −log p seen so far
+  bool at_start = true;
   auto objective = [&](const ConstVectorRef& x, VectorRef g) {
-    ++evaluations;
-    if (!finite_at(x)) {
-      if (evaluations == 1)
+    point_.row(0) = x.transpose();
+    if (!at_start) {
+      // Later trial points may leave the model's domain: TaoMinimizer steps back from them.
+      model_.evaluate(point_, value_, gradient_);
+    } else {
+      at_start = false;
+      bool finite = false;
+      try {
+        model_.evaluate(point_, value_, gradient_);
+        finite = std::isfinite(value_(0)) && gradient_.allFinite();
+      } catch (const ModelError&) {
+      }
+      if (!finite)
         throw ModelError("model '" + model_.name() +
                          "' returned a non-finite log density or gradient at the MAP start point " +
                          format_point(x));
-      // A trial point outside the model's numerical domain (e.g. an overflowing exponential):
-      // report a value far above every one seen, with a flat gradient, so the line search
-      // shortens the step instead of the run failing.
-      ++non_finite;
-      g.setZero();
-      return best + 1e3 * (1.0 + std::abs(best));
     }
     g = -gradient_.row(0).transpose();
-    best = std::min(best, -value_(0));
     return -value_(0);
   };
   const TaoResult tao = tao_.minimize(objective, x0);
@@ -85,15 +75,11 @@ MapResult MapSolver::solve(const ConstVectorRef& x0, bool warn) {
   result.log_density = -tao.objective;
   result.gradient_norm = tao.gradient_norm;
   result.iterations = tao.iterations;
-  result.evaluations = evaluations;
+  result.evaluations = tao.evaluations;
   result.converged = tao.converged;
   result.reason = tao.reason;
   result.reason_code = tao.reason_code;
-  result.non_finite_trials = non_finite;
-  // A failed line search can leave TAO on a stepped-back trial point.
-  if (non_finite > 0 && !finite_at(result.x))
-    throw ModelError("MAP search of model '" + model_.name() +
-                     "' ended where the log density is not finite: " + format_point(result.x));
+  result.non_finite_trials = tao.non_finite_trials;
   if (warn && !result.converged)
     logger().warning("MAP search from ", format_point(x0), " stopped without converging (",
                      result.reason, ") at ", format_point(result.x),

@@ -2,7 +2,11 @@
 
 #include "l0svgd/core/error.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <limits>
+#include <sstream>
 
 namespace l0svgd {
 namespace {
@@ -12,7 +16,19 @@ struct Callback {
   const IterateCheck* check;
   Vector x, g;
   std::exception_ptr error;
+  PetscInt evaluations = 0, non_finite = 0;
+  double best = std::numeric_limits<double>::infinity(); // lowest finite f seen so far
 };
+
+// f(x) into g; false if f is not finite there or throws ModelError.
+bool finite_value(const ObjectiveGradient& f, const ConstVectorRef& x, VectorRef g, double& value) {
+  try {
+    value = f(x, g);
+  } catch (const ModelError&) {
+    return false;
+  }
+  return std::isfinite(value) && g.allFinite();
+}
 
 // C frame: no exception may cross it, so a C++ failure is stored and reported to TAO as an error
 // code.
@@ -23,11 +39,27 @@ PetscErrorCode objective_and_gradient(Tao, Vec x, PetscReal* value, Vec gradient
   PetscCall(VecGetArrayRead(x, &xa));
   cb->x = Eigen::Map<const Vector>(xa, cb->x.size());
   PetscCall(VecRestoreArrayRead(x, &xa));
+  const bool start = ++cb->evaluations == 1;
+  bool finite = false;
   try {
-    *value = (*cb->f)(cb->x, cb->g);
+    if (start) {
+      *value = (*cb->f)(cb->x, cb->g);
+      finite = std::isfinite(*value) && cb->g.allFinite();
+      if (!finite)
+        throw ModelError("the objective is not finite at the start point of the TAO search");
+    } else {
+      finite = finite_value(*cb->f, cb->x, cb->g, *value);
+    }
   } catch (...) {
     cb->error = std::current_exception();
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER, "objective evaluation failed");
+  }
+  if (finite) {
+    cb->best = std::min(cb->best, static_cast<double>(*value));
+  } else {
+    ++cb->non_finite;
+    cb->g.setZero();
+    *value = cb->best + 1e3 * (1.0 + std::abs(cb->best));
   }
   PetscCall(VecGetArray(gradient, &ga));
   Eigen::Map<Vector>(ga, cb->g.size()) = cb->g;
@@ -145,10 +177,20 @@ TaoResult TaoMinimizer::minimize(const ObjectiveGradient& f, const ConstVectorRe
   result.converged = reason > 0;
   result.reason = TaoConvergedReasons[reason];
   result.reason_code = static_cast<int>(reason);
+  result.evaluations = cb.evaluations;
+  result.non_finite_trials = cb.non_finite;
   const PetscScalar* a = nullptr;
   L0_PETSC(VecGetArrayRead(x_, &a));
   result.x = Eigen::Map<const Vector>(a, dim_);
   L0_PETSC(VecRestoreArrayRead(x_, &a));
+  // A failed line search can leave TAO on a stepped-back trial point.
+  double value = 0.0;
+  if (cb.non_finite > 0 && !finite_value(f, result.x, cb.g, value)) {
+    std::ostringstream point;
+    point << result.x.transpose();
+    throw ModelError("the TAO search ended where the objective is not finite: (" + point.str() +
+                     ")");
+  }
   return result;
 }
 

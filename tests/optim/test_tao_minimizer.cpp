@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/optim/tao_minimizer.hpp"
@@ -82,4 +84,27 @@ TEST_CASE("the caller's iterate check ends the solve, and only that solve", "[ta
     throw ModelError("check failed");
   };
   CHECK_THROWS_WITH(tao.minimize(rosenbrock, x0, failing), "check failed");
+}
+
+TEST_CASE("a non-finite trial point is stepped back from; a non-finite start is an error",
+          "[tao][errors]") {
+  test::ScopedOptions scoped("-n_tao_gatol 1e-8 -n_tao_grtol 0");
+  TaoMinimizer tao(1, "n_", "lmvm");
+  // Pseudo-Huber around 0.49 (bounded slope: the line search extrapolates), NaN beyond 0.5.
+  PetscInt nan_calls = 0;
+  auto walled = [&](const ConstVectorRef& x, VectorRef g) {
+    const double a = x(0) - 0.49, r = std::sqrt(1.0 + a * a);
+    g(0) = a / r;
+    if (x(0) > 0.5) {
+      ++nan_calls;
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    return r - 1.0;
+  };
+  const TaoResult r = tao.minimize(walled, Vector::Constant(1, -10.0));
+  CHECK(nan_calls > 0);
+  CHECK(r.non_finite_trials == nan_calls);
+  CHECK(r.converged);
+  CHECK(r.x(0) == Approx(0.49).margin(1e-6));
+  CHECK_THROWS_AS(tao.minimize(walled, Vector::Constant(1, 0.7)), ModelError);
 }

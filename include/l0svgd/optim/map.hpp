@@ -43,7 +43,7 @@ public:
   /// Maximises log p from `x0`. Throws InputError if `x0` is not finite or lies outside the support
   /// box, ModelError if the model is not finite at `x0` (or the search ends where it is not). A
   /// non-finite value (or a ModelError) at a later trial point is a domain violation, not an
-  /// error: the line search is given a value far above every one seen and backs off. A search that
+  /// error: TaoMinimizer makes the line search back off. A search that
   /// stops without converging is returned (converged = false, TAO's reason) and, if `warn` is set,
   /// reported through the logger — the logger prints on rank 0 only, so callers running searches on
   /// other ranks gather the results and report there (as multistart does).

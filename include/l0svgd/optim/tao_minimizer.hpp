@@ -11,8 +11,9 @@
 
 namespace l0svgd {
 
-/// f(x), writing ∇f(x) into `gradient`. May throw l0svgd::Error; TAO sees it as a failed
-/// evaluation.
+/// f(x), writing ∇f(x) into `gradient`. May throw l0svgd::Error, which ends the search and reaches
+/// the caller; a ModelError or a non-finite value at a trial point after the start is a domain
+/// violation instead (see TaoMinimizer::minimize).
 using ObjectiveGradient = std::function<double(const ConstVectorRef& x, VectorRef gradient)>;
 
 /// A stopping rule of the caller's on top of TAO's tolerances: called after every TAO iteration
@@ -26,9 +27,12 @@ struct TaoResult {
   double objective = 0.0; ///< f(x)
   double gradient_norm = 0.0;
   PetscInt iterations = 0;
-  bool converged = false; ///< TAO's reason is positive
-  std::string reason;     ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
-  int reason_code = 0;    ///< the same reason as TAO's integer TaoConvergedReason
+  bool converged = false;   ///< TAO's reason is positive
+  std::string reason;       ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+  int reason_code = 0;      ///< the same reason as TAO's integer TaoConvergedReason
+  PetscInt evaluations = 0; ///< calls of f made by TAO
+  /// trial points where f was not finite (or threw ModelError); the line search stepped back
+  PetscInt non_finite_trials = 0;
 };
 
 /// A TAO solver for problems of a fixed dimension on one process (PETSC_COMM_SELF), so that every
@@ -47,7 +51,11 @@ public:
   /// them.
   void set_bounds(const ConstVectorRef& lower, const ConstVectorRef& upper);
   /// Runs TAO from `x0`, stopping also when `check` (if given) says so. Not collective. Rethrows
-  /// an l0svgd::Error raised inside `f` or `check`.
+  /// an l0svgd::Error raised inside `f` or `check`, except that a trial point after the start where
+  /// f is not finite or throws ModelError (an overflowing exponential, say) is a domain violation:
+  /// TAO is given a value far above every one seen, with a flat gradient, so its line search
+  /// shortens the step. Throws ModelError if f is not finite at `x0`, or if the search ends on
+  /// such a point.
   TaoResult minimize(const ObjectiveGradient& f, const ConstVectorRef& x0,
                      const IterateCheck& check = {});
   /// The TAO type actually in use (after options).
