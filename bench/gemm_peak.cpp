@@ -12,7 +12,6 @@
 #include <Eigen/Core>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "l0svgd/core/types.hpp"
+#include "timing.hpp"
 
 namespace {
 
@@ -42,27 +42,6 @@ Case parse_case(const std::string& text) {
   c.d = d;
   c.p = p;
   return c;
-}
-
-/// Seconds per call of `work`: the best of at least three batches, each repeating it until it took
-/// `min_time`, adding batches (at most ten) until five times `min_time` have passed. The best batch
-/// leaves out the first touch of the output and of Eigen's packing buffers.
-template <class F> double seconds_per_call(F&& work, double min_time) {
-  using Clock = std::chrono::steady_clock;
-  double best = 1e300, total = 0.0;
-  for (int batch = 0; batch < 10 && (batch < 3 || total < 5.0 * min_time); ++batch) {
-    long calls = 0;
-    const auto start = Clock::now();
-    double elapsed = 0.0;
-    do {
-      work();
-      ++calls;
-      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    } while (elapsed < min_time);
-    best = std::min(best, elapsed / static_cast<double>(calls));
-    total += elapsed;
-  }
-  return best;
 }
 
 void run_case(const Case& c, double min_time) {

@@ -19,7 +19,6 @@
 #include <petscsys.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
+#include "timing.hpp"
 
 namespace {
 
@@ -40,27 +40,6 @@ struct BenchOptions {
   double min_time = 0.2;
   std::string output;
 };
-
-/// Seconds per call of `work`: the best of at least three batches, each repeating it until it took
-/// `min_time`, adding batches (at most ten) until five times `min_time` have passed. The first
-/// batch includes the first touch of the model's work space; the best one leaves it out.
-template <class F> double seconds_per_call(F&& work, double min_time) {
-  using Clock = std::chrono::steady_clock;
-  double best = 1e300, total = 0.0;
-  for (int batch = 0; batch < 10 && (batch < 3 || total < 5.0 * min_time); ++batch) {
-    long calls = 0;
-    const auto start = Clock::now();
-    double elapsed = 0.0;
-    do {
-      work();
-      ++calls;
-      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    } while (elapsed < min_time);
-    best = std::min(best, elapsed / static_cast<double>(calls));
-    total += elapsed;
-  }
-  return best;
-}
 
 Matrix particle_block(const HyperelasticModel& model, Index n) {
   Matrix x(n, model.dim());

@@ -32,6 +32,7 @@ raw=$results/raw
 out=$build/bench-out
 mkdir -p "$raw" "$out"
 source scripts/mpi_env.sh
+source bench/common.sh
 particles=${BENCH_PARTICLES:-1,16,64,256}
 min_time=${BENCH_MIN_TIME:-0.2}
 core=${BENCH_CORE:-0}
@@ -42,37 +43,18 @@ else
   native_build=${BENCH_NATIVE_BUILD:-$build-native}
 fi
 native_build=$(realpath -m "$native_build")
-priority=()
-if [[ -n ${BENCH_NICE:-} ]]; then
-  priority=(nice -n "$BENCH_NICE")
-  if [[ -w /proc/self/autogroup ]]; then
-    autogroup_nice=$(awk '{print $NF}' /proc/self/autogroup)
-    trap 'echo "$autogroup_nice" > /proc/self/autogroup' EXIT
-    echo "$BENCH_NICE" > /proc/self/autogroup
-  fi
-fi
-
-log() { echo "[bench $(date +%T)] $*" >&2; }
+bench_priority
 
 # --- dependencies and builds -------------------------------------------------------------------------------
 if ! $py -c 'import torch' 2> /dev/null; then
   log "python3-torch missing: installing the project's dependencies"
   scripts/install_deps.sh --bench
 fi
-blas_dir=${TORCH_BLAS_DIR:-}
 deps=$build/bench-deps
+blas_dir=${TORCH_BLAS_DIR:-$(openblas_dir "$deps")}
 if [[ -z $blas_dir ]]; then
-  for candidate in /usr/lib/x86_64-linux-gnu/openblas-pthread \
-                   "$deps/root/usr/lib/x86_64-linux-gnu/openblas-pthread"; do
-    if [[ -e $candidate/libblas.so.3 ]]; then blas_dir=$candidate; break; fi
-  done
-fi
-if [[ -z $blas_dir ]]; then
-  log "unpacking libopenblas0-pthread into $deps (private copy, nothing installed)"
-  mkdir -p "$deps"
-  if (cd "$deps" && apt-get download libopenblas0-pthread > download.log 2>&1); then
-    for deb in "$deps"/libopenblas0-pthread*.deb; do dpkg-deb -x "$deb" "$deps/root"; done
-    blas_dir=$deps/root/usr/lib/x86_64-linux-gnu/openblas-pthread
+  if unpack_debs "$deps" libopenblas0-pthread; then
+    blas_dir=$(openblas_dir "$deps")
   else
     log "apt-get download failed: PyTorch runs on the system BLAS (named in the md file)"
   fi
@@ -102,12 +84,7 @@ fi
 
 # --- measurements --------------------------------------------------------------------------------------------
 one_core=("${priority[@]}" taskset -c "$core" env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1)
-model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-vector=SSE2
-grep -qw avx2 /proc/cpuinfo && vector=AVX2
-grep -qw avx512f /proc/cpuinfo && vector=AVX-512
-hypervisor=$(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -1)
-machine="$model ($vector), $(nproc) cores${hypervisor:+, $hypervisor guest}"
+machine=$(describe_machine)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $machine; load $load_before"
 

@@ -29,20 +29,9 @@ raw=$results/raw
 out=$build/bench-out
 mkdir -p "$raw" "$out"
 source scripts/mpi_env.sh
+source bench/common.sh
 cores=$(nproc)
-priority=()
-if [[ -n ${BENCH_NICE:-} ]]; then
-  priority=(nice -n "$BENCH_NICE")
-  # With the kernel's autogroup scheduling, nice only ranks processes within one session; the session's
-  # own weight against the others is the autogroup's nice, set here and restored on exit.
-  if [[ -w /proc/self/autogroup ]]; then
-    autogroup_nice=$(awk '{print $NF}' /proc/self/autogroup)
-    trap 'echo "$autogroup_nice" > /proc/self/autogroup' EXIT
-    echo "$BENCH_NICE" > /proc/self/autogroup
-  fi
-fi
-
-log() { echo "[bench $(date +%T)] $*" >&2; }
+bench_priority
 
 # --- build --------------------------------------------------------------------------------------------
 if [[ ! -f $build/CMakeCache.txt ]]; then
@@ -54,26 +43,14 @@ l0svgd=$build/l0svgd
 eigen_include=$(pkg-config --cflags-only-I eigen3 2> /dev/null || true)
 read -r eigen_include <<< "${eigen_include:--I/usr/include/eigen3}"  # trims pkg-config's trailing space
 gemm_flags=(-std=c++17 -O3 -DNDEBUG -DEIGEN_DONT_PARALLELIZE -I"$src/include" "$eigen_include")
-if make -C "$build" help | grep -q ' bench_gemm$'; then
-  make -C "$build" bench_gemm >> "$out/build.log"
-  gemm=$build/bench/bench_gemm
-else
-  # The lead has not added add_subdirectory(bench) yet: same flags as the CMake Release target.
-  gemm=$out/bench_gemm
-  "${CXX:-g++}" "${gemm_flags[@]}" bench/gemm_peak.cpp -o "$gemm"
-fi
+make -C "$build" bench_gemm >> "$out/build.log"
+gemm=$build/bench/bench_gemm
 gemm_native=$out/bench_gemm_native
 "${CXX:-g++}" "${gemm_flags[@]}" -march=native bench/gemm_peak.cpp -o "$gemm_native"
 
 # --- numpy on OpenBLAS ----------------------------------------------------------------------------------
 deps=$build/bench-deps
-blas_dir=${NUMPY_BLAS_DIR:-}
-if [[ -z $blas_dir ]]; then
-  for candidate in /usr/lib/x86_64-linux-gnu/openblas-pthread \
-                   "$deps/root/usr/lib/x86_64-linux-gnu/openblas-pthread"; do
-    if [[ -e $candidate/libblas.so.3 ]]; then blas_dir=$candidate; break; fi
-  done
-fi
+blas_dir=${NUMPY_BLAS_DIR:-$(openblas_dir "$deps")}
 need_tpc=0
 [[ -f $deps/root/usr/lib/python3/dist-packages/threadpoolctl.py ]] ||
   $py -c 'import threadpoolctl' 2> /dev/null || need_tpc=1
@@ -81,11 +58,8 @@ if [[ -z $blas_dir || $need_tpc == 1 ]]; then
   pkgs=()
   [[ -z $blas_dir ]] && pkgs+=(libopenblas0-pthread)
   [[ $need_tpc == 1 ]] && pkgs+=(python3-threadpoolctl)
-  log "unpacking ${pkgs[*]} into $deps (private copy, nothing installed)"
-  mkdir -p "$deps"
-  if (cd "$deps" && apt-get download "${pkgs[@]}" > download.log 2>&1); then
-    for deb in "$deps"/*.deb; do dpkg-deb -x "$deb" "$deps/root"; done
-    [[ -z $blas_dir ]] && blas_dir=$deps/root/usr/lib/x86_64-linux-gnu/openblas-pthread
+  if unpack_debs "$deps" "${pkgs[@]}"; then
+    [[ -z $blas_dir ]] && blas_dir=$(openblas_dir "$deps")
   else
     log "apt-get download failed: numpy runs on the system BLAS (see the md file)"
   fi
@@ -104,15 +78,7 @@ if [[ -n ${BENCH_MAX_LOAD:-} ]]; then  # on a shared machine: wait (at most 30 m
     sleep 15
   done
 fi
-model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-family=$(lscpu | sed -n 's/^CPU family: *//p' | head -1)
-cpu_model=$(lscpu | sed -n 's/^Model: *//p' | head -1)
-vector=SSE2
-grep -qw avx2 /proc/cpuinfo && vector=AVX2
-grep -qw avx512f /proc/cpuinfo && vector=AVX-512
-hypervisor=$(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -1)
-memory=$(free -g | awk '/^Mem:/ {print $2}')
-machine="$model (family $family model $cpu_model, $vector), $cores cores, ${memory} GiB${hypervisor:+, $hypervisor guest}"
+machine=$(describe_machine)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $machine; load $load_before"
 
