@@ -13,6 +13,16 @@ if(NOT HDF5_IS_PARALLEL)
 endif()
 
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+
+# OpenBLAS: every large dense product goes through it (Eigen's BLAS backend), and Debian's build
+# picks Haswell, SkylakeX or Zen kernels at run time, so one portable binary is fast on every node.
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS QUIET)
+if(NOT BLAS_FOUND)
+  message(FATAL_ERROR
+    "l0svgd needs OpenBLAS (libopenblas.so), which was not found. On Debian: "
+    "apt-get install libopenblas-dev (scripts/install_deps.sh installs it).")
+endif()
 find_package(Catch2 2 QUIET)
 
 find_package(Git QUIET)

@@ -8,6 +8,7 @@
 #include <mpi.h>
 #include <petscsys.h>
 
+#include "l0svgd/core/blas.hpp"
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   // PETSc options for tests come from PETSC_OPTIONS; argv belongs to Catch.
   PetscInitializeNoArguments();
   l0svgd::install_petsc_error_capture();
+  l0svgd::set_blas_threads(1); // as the application does: the ranks fill the cores
   l0svgd::Logger::instance().set_comm(MPI_COMM_WORLD);
   l0svgd::Logger::instance().set_level(l0svgd::LogLevel::Warning);
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "l0svgd/core/blas.hpp"
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/options.hpp"
@@ -26,6 +27,14 @@ std::vector<std::string> task_names() {
   return names;
 }
 
+// One BLAS thread per rank unless asked: the ranks already fill the cores, and OpenBLAS's own
+// default (one thread per core in every rank) would oversubscribe them.
+void configure_blas_threads(Options& options) {
+  set_blas_threads(static_cast<int>(options.get_int(
+      "blas_threads", 1, 1, 4096,
+      "BLAS threads per MPI rank (hybrid MPI + threads runs: ranks x threads = cores)")));
+}
+
 void print_help(MPI_Comm comm) {
   Options options(/*help_mode=*/true);
   options.get_string("input", "", "input file (first positional argument)");
@@ -33,6 +42,7 @@ void print_help(MPI_Comm comm) {
   (void)task;
   options.get_choice("log_level", "info", {"quiet", "warning", "info", "debug"},
                      "verbosity of rank 0");
+  configure_blas_threads(options);
   for (const auto& entry : task_registry())
     entry.make(comm)->configure(options);
   int rank = 0;
@@ -69,6 +79,7 @@ int run(int argc, char** argv, bool help) {
     load_input_file(input, &argc, &argv);
   logger().set_level(parse_level(options.get_choice(
       "log_level", "info", {"quiet", "warning", "info", "debug"}, "verbosity of rank 0")));
+  configure_blas_threads(options);
   const std::string name = options.get_choice("task", "svgd", task_names(), "what the run does");
   std::unique_ptr<Task> task;
   for (const auto& entry : task_registry())

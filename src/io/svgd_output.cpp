@@ -1,5 +1,6 @@
 #include "l0svgd/io/svgd_output.hpp"
 
+#include "l0svgd/core/blas.hpp"
 #include "l0svgd/core/profiling.hpp"
 
 namespace l0svgd {
@@ -74,6 +75,13 @@ void SvgdOutput::finish(SvgdEngine& engine, const SvgdRunSummary& summary, doubl
   h5_.write_attribute("/timing", "kernel_gflops",
                       kernel.max_seconds > 0 ? kernel.total_flops / kernel.max_seconds / 1e9 : 0.0);
   h5_.write_attribute("/timing", "peak_rss_mib", peak_memory_mib(h5_.comm()));
+  // What the numbers were measured with: the BLAS and its kernel, its threads, the vector loops.
+  h5_.write_attribute("/timing", "blas", blas_description());
+  h5_.write_attribute("/timing", "blas_threads", static_cast<long long>(blas_threads()));
+  h5_.write_attribute("/timing", "kernel_instruction_set", std::string(kernel_instruction_set()));
+  h5_.write_attribute("/timing", "kernel_distances",
+                      std::string(engine.kernel().stores_distances() ? "kept" : "streamed"));
+  h5_.write_attribute("/timing", "kernel_buffer_mib", engine.kernel().buffer_bytes() / 1048576.0);
 }
 
 } // namespace l0svgd

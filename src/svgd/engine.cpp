@@ -64,9 +64,8 @@ SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Com
       local_statistics_(partition_.n_local(), 3), statistics_(partition_.n_global(), 3),
       discrepancy_rows_(partition_.n_local()), gather_pairs_(partition_, 2 * dim_, comm),
       gather_statistics_(partition_, 3, comm),
-      kernel_(settings.kernel.type, partition_.n_global(), partition_.local_begin(),
-              partition_.n_local(), dim_),
-      median_(comm),
+      kernel_(settings.kernel, partition_.n_global(), partition_.local_begin(),
+              partition_.n_local(), dim_, comm),
       step_rule_(settings.step_rule, partition_.n_local(), dim_), events_{log_event("SVGDGradient"),
                                                                           log_event("SVGDGather"),
                                                                           log_event("SVGDKernel"),
@@ -109,11 +108,7 @@ double SvgdEngine::prepare_kernel(bool with_discrepancy) {
     gather_pairs_.gather(local_scores_positions_, kernel_.scores_positions());
   }
   LogEventScope event(events_.kernel);
-  kernel_.compute_distances();
-  const double h =
-      select_bandwidth(settings_.kernel.bandwidth, median_, kernel_.squared_distances(),
-                       partition_.local_begin(), partition_.n_global());
-  kernel_.compute_kernel(h, with_discrepancy);
+  const double h = kernel_.compute(with_discrepancy);
   L0_PETSC(PetscLogFlops(kernel_.flops()));
   return h;
 }

@@ -8,15 +8,22 @@
 #include <limits>
 
 namespace l0svgd {
+
+// A digit of the 63-bit key (the sign bit is always 0), most significant first.
+struct PairMedian::Digit {
+  int shift, width;
+  uint64_t prefix, mask; // entries whose key matches prefix on mask take part
+};
+
 namespace {
 
-// Digits of the 63-bit key (the sign bit is always 0), most significant first. The first one holds
-// the exponent and two mantissa bits, so that after two passes the median's bin usually holds one
-// value and the selection ends early.
-constexpr int kPasses = 5;
-constexpr int kShift[kPasses] = {50, 37, 24, 11, 0};
-constexpr int kWidth[kPasses] = {13, 13, 13, 13, 11};
+// The first digit holds the exponent and 9 mantissa bits: the median's bin then holds about
+// 2⁻⁹ / (relative spread of the distances) of the pairs, a few per cent in high dimension.
+constexpr int kDigits = 4;
+constexpr int kShift[kDigits] = {43, 28, 14, 0};
+constexpr int kWidth[kDigits] = {20, 15, 14, 14};
 constexpr uint64_t kKeyBits = (uint64_t{1} << 63) - 1;
+constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
 
 // For non-negative doubles the bit pattern orders like the value; -0.0 and round-off below 0 map to
 // 0.
@@ -34,50 +41,183 @@ inline double value_of(uint64_t key) {
   return v;
 }
 
-// Calls f(key) for every entry of the local rows right of the global diagonal.
-template <class F> void for_each_upper(const ConstMatrixRef& d, Index begin, F&& f) {
-  const Index n = d.cols();
-  for (Index i = 0; i < d.rows(); ++i) {
-    const double* row = d.row(i).data();
-    for (Index j = begin + i + 1; j < n; ++j)
-      f(key_of(row[j]));
+// Each unordered pair {r, c} is read at exactly one of its two entries, chosen cyclically so that
+// every row reads about N/2 entries: row r reads column c when 0 < (c − r) mod N < N/2, and the
+// tie (c − r = N/2, N even) at the smaller row. This balances the ranks, which the upper triangle
+// would not (rank 0 would read 3/4 of the pairs on 2 ranks). Calls f(key) for the pairs this
+// rank's tile holds.
+template <class F>
+void for_each_pair(const DistanceTile& t, Index n_local, Index local_begin, Index n, F&& f) {
+  const Index m = (n - 1) / 2;
+  const Index end = local_begin + n_local;
+  auto visit = [&](const double* col, Index lo, Index hi) { // global rows [lo, hi)
+    lo = std::max(lo, local_begin);
+    hi = std::min(hi, end);
+    for (Index r = lo; r < hi; ++r)
+      f(key_of(col[r - local_begin]));
+  };
+  for (Index j = 0; j < t.cols; ++j) {
+    const Index c = t.col_begin + j;
+    const double* col = t.data + j * t.ld;
+    const Index lo = c - m - ((n % 2 == 0 && c >= m + 1) ? 1 : 0);
+    if (lo >= 0) {
+      visit(col, lo, c);
+    } else {
+      visit(col, 0, c);
+      visit(col, n + lo, n);
+    }
   }
 }
 
 } // namespace
 
-PairMedian::PairMedian(MPI_Comm comm) : comm_(comm), histogram_(uint64_t{1} << 13) {}
+PairMedian::PairMedian(MPI_Comm comm, std::size_t candidate_bytes)
+    : comm_(comm), candidate_bytes_(candidate_bytes), local_(uint64_t{1} << kWidth[0], 0),
+      global_(uint64_t{1} << kWidth[0]) {}
 
-double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin) {
-  const uint64_t n = static_cast<uint64_t>(distances.cols());
-  if (n < 2)
+void PairMedian::histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
+                                 const Digit& digit) {
+  const uint64_t bins_mask = (uint64_t{1} << digit.width) - 1;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
+  uint64_t* h = local_.data();
+  const Index n = n_global_;
+  tiles([&](const DistanceTile& t) {
+    for_each_pair(t, n_local, local_begin, n, [&](uint64_t key) {
+      if ((key & digit.mask) == digit.prefix) {
+        const int64_t b = static_cast<int64_t>((key >> digit.shift) & bins_mask);
+        ++h[b];
+        lo = std::min(lo, b);
+        hi = std::max(hi, b);
+      }
+    });
+  });
+  bin_lo_ = hi < 0 ? 0 : lo;
+  bin_hi_ = hi;
+}
+
+void PairMedian::histogram_candidates(const Digit& digit) {
+  const uint64_t bins_mask = (uint64_t{1} << digit.width) - 1;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
+  for (uint64_t key : candidates_)
+    if ((key & digit.mask) == digit.prefix) {
+      const int64_t b = static_cast<int64_t>((key >> digit.shift) & bins_mask);
+      ++local_[b];
+      lo = std::min(lo, b);
+      hi = std::max(hi, b);
+    }
+  bin_lo_ = hi < 0 ? 0 : lo;
+  bin_hi_ = hi;
+}
+
+void PairMedian::collect(const DistanceTiles& tiles, Index n_local, Index local_begin,
+                         uint64_t prefix, uint64_t mask, uint64_t count) {
+  // The histogram gave this rank's count, so the copy is sized first and the loop makes no call
+  // and has one well-predicted branch.
+  candidates_.resize(count);
+  uint64_t* out = candidates_.data();
+  uint64_t found = 0;
+  tiles([&](const DistanceTile& t) {
+    for_each_pair(t, n_local, local_begin, n_global_, [&](uint64_t key) {
+      if ((key & mask) == prefix) {
+        if (found < count)
+          out[found] = key;
+        ++found;
+      }
+    });
+  });
+  if (found != count)
+    throw Error("median of pairwise distances: the distances changed between two passes "
+                "(internal error)");
+  collected_prefix_ = prefix;
+  collected_mask_ = mask;
+}
+
+uint64_t PairMedian::lowest_above(const DistanceTiles& tiles, uint64_t top) {
+  uint64_t above = kNone;
+  tiles([&](const DistanceTile& t) {
+    for_each_pair(t, n_local_, local_begin_, n_global_,
+                  [&](uint64_t key) { above = std::min(above, key > top ? key : kNone); });
+  });
+  return above;
+}
+
+void PairMedian::begin(Index n_local, Index local_begin, Index n_global) {
+  if (n_global < 2)
     throw Error("median of pairwise distances: needs at least two particles");
+  n_global_ = n_global;
+  n_local_ = n_local;
+  local_begin_ = local_begin;
+  first_lo_ = std::numeric_limits<int64_t>::max();
+  first_hi_ = -1;
+}
+
+void PairMedian::add_tile(const DistanceTile& tile) {
+  const int shift = kShift[0];
+  int64_t lo = first_lo_, hi = first_hi_;
+  uint64_t* h = local_.data();
+  for_each_pair(tile, n_local_, local_begin_, n_global_, [&](uint64_t key) {
+    const int64_t b = static_cast<int64_t>(key >> shift);
+    ++h[b];
+    lo = std::min(lo, b);
+    hi = std::max(hi, b);
+  });
+  first_lo_ = lo;
+  first_hi_ = hi;
+}
+
+double PairMedian::operator()(const DistanceTiles& tiles, Index n_local, Index local_begin,
+                              Index n_global) {
+  begin(n_local, local_begin, n_global);
+  tiles([this](const DistanceTile& t) { add_tile(t); });
+  return finish(tiles);
+}
+
+double PairMedian::finish(const DistanceTiles& tiles) {
+  const Index n_local = n_local_, local_begin = local_begin_, n_global = n_global_;
+  const uint64_t n = static_cast<uint64_t>(n_global);
   const uint64_t pairs = n * (n - 1) / 2;
   const uint64_t lower_rank = (pairs - 1) / 2, upper_rank = pairs / 2;
 
   // Invariant: the wanted value is the `target`-th smallest (0-based) of the values whose key
   // matches `prefix` on the bits of `mask`; `below` values are smaller than all of them.
   uint64_t prefix = 0, mask = 0, target = lower_rank, below = 0, in_bin = 0;
-  for (int pass = 0; pass < kPasses; ++pass) {
-    const uint64_t bins = uint64_t{1} << kWidth[pass];
-    const int shift = kShift[pass];
-    std::fill(histogram_.begin(), histogram_.begin() + bins, 0);
-    for_each_upper(distances, local_begin, [&](uint64_t key) {
-      if ((key & mask) == prefix)
-        ++histogram_[(key >> shift) & (bins - 1)];
-    });
-    L0_MPI(MPI_Allreduce(MPI_IN_PLACE, histogram_.data(), static_cast<int>(bins), MPI_UINT64_T,
-                         MPI_SUM, comm_));
-    uint64_t bin = 0, skipped = 0;
-    while (skipped + histogram_[bin] <= target)
-      skipped += histogram_[bin++];
+  bool collected = false;
+  for (int pass = 0; pass < kDigits; ++pass) {
+    const Digit digit{kShift[pass], kWidth[pass], prefix, mask};
+    if (pass == 0) { // added tile by tile
+      bin_lo_ = first_hi_ < 0 ? 0 : first_lo_;
+      bin_hi_ = first_hi_;
+    } else if (collected) {
+      histogram_candidates(digit);
+    } else {
+      histogram_tiles(tiles, n_local, local_begin, digit);
+    }
+    // Reduce only the occupied range of bins.
+    int64_t range[2] = {bin_hi_ < 0 ? std::numeric_limits<int64_t>::max() : bin_lo_, -bin_hi_};
+    L0_MPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPI_INT64_T, MPI_MIN, comm_));
+    const int64_t lo = range[0], count = -range[1] - range[0] + 1;
+    L0_MPI(MPI_Allreduce(local_.data() + lo, global_.data(), static_cast<int>(count),
+                         MPI_UINT64_T, MPI_SUM, comm_));
+    int64_t bin = 0;
+    uint64_t skipped = 0;
+    while (skipped + global_[bin] <= target)
+      skipped += global_[bin++];
+    const uint64_t local_in_bin = local_[lo + bin];
+    if (bin_hi_ >= 0)
+      std::fill(local_.begin() + bin_lo_, local_.begin() + bin_hi_ + 1, 0);
     target -= skipped;
     below += skipped;
-    in_bin = histogram_[bin];
-    prefix |= bin << shift;
-    mask |= (bins - 1) << shift;
+    in_bin = global_[bin];
+    prefix |= static_cast<uint64_t>(lo + bin) << digit.shift;
+    mask |= ((uint64_t{1} << digit.width) - 1) << digit.shift;
     if (in_bin == 1)
       break;
+    // The copy is this rank's own business (no communication), so ranks may differ in whether
+    // they make it.
+    if (!collected && pass + 1 < kDigits && local_in_bin * sizeof(uint64_t) <= candidate_bytes_) {
+      collect(tiles, n_local, local_begin, prefix, mask, local_in_bin);
+      collected = true;
+    }
   }
 
   // Either every bit is known (all values of the bin are equal) or the bin holds one value, which
@@ -86,32 +226,55 @@ double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin
   const bool known = mask == kKeyBits;
   const bool need_next = upper_rank != lower_rank && upper_rank >= below + in_bin;
   const uint64_t bin_top = prefix | (~mask & kKeyBits);
-  double lower = known ? value_of(prefix) : 0.0;
-  double upper = lower;
+  uint64_t lower = known ? prefix : 0, upper = lower;
   if (!known || need_next) {
-    double found[2] = {std::numeric_limits<double>::infinity(),
-                       std::numeric_limits<double>::infinity()};
-    for_each_upper(distances, local_begin, [&](uint64_t key) {
+    uint64_t found[2] = {kNone, kNone};
+    auto consider = [&](uint64_t key) {
       if (!known && (key & mask) == prefix)
-        found[0] = value_of(key);
-      if (need_next && key > bin_top && value_of(key) < found[1])
-        found[1] = value_of(key);
-    });
-    L0_MPI(MPI_Allreduce(MPI_IN_PLACE, found, 2, MPI_DOUBLE, MPI_MIN, comm_));
+        found[0] = key;
+      if (need_next && key > bin_top && key < found[1])
+        found[1] = key;
+    };
+    if (collected) {
+      for (uint64_t key : candidates_)
+        consider(key);
+    } else {
+      tiles([&](const DistanceTile& t) { for_each_pair(t, n_local, local_begin, n_global, consider); });
+    }
+    L0_MPI(MPI_Allreduce(MPI_IN_PLACE, found, 2, MPI_UINT64_T, MPI_MIN, comm_));
+    // Rarely, the lower middle value is the largest of the copied bins, so the upper one lies
+    // above every rank's copy: one more pass finds it. Every rank sees the same found[1] and takes
+    // part; a rank that made no copy has already looked at all its pairs.
+    if (need_next && found[1] == kNone) {
+      found[1] = collected
+                     ? lowest_above(tiles, collected_prefix_ | (~collected_mask_ & kKeyBits))
+                     : kNone;
+      L0_MPI(MPI_Allreduce(MPI_IN_PLACE, &found[1], 1, MPI_UINT64_T, MPI_MIN, comm_));
+    }
     if (!known)
       lower = upper = found[0];
     if (need_next)
       upper = found[1];
   }
-  return lower == upper ? lower : 0.5 * (lower + upper);
+  candidates_.clear();
+  return lower == upper ? value_of(lower) : 0.5 * (value_of(lower) + value_of(upper));
 }
 
-double select_bandwidth(double fixed, PairMedian& median, const ConstMatrixRef& distances,
-                        Index local_begin, Index n_global) {
+double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin) {
+  const Eigen::MatrixXd columns = distances; // column-major copy; tests and small uses only
+  const Index n_local = distances.rows();
+  DistanceTiles tiles = [&](const std::function<void(const DistanceTile&)>& f) {
+    f(DistanceTile{columns.data(), std::max<Index>(n_local, 1), columns.cols(), 0});
+  };
+  return (*this)(tiles, n_local, local_begin, distances.cols());
+}
+
+double select_bandwidth(double fixed, PairMedian& median, const DistanceTiles& tiles,
+                        Index n_local, Index local_begin, Index n_global) {
   if (fixed > 0.0)
     return fixed;
   // Identical on every rank, so every rank throws together.
-  const double med2 = median(distances, local_begin);
+  const double med2 = median(tiles, n_local, local_begin, n_global);
   if (!(med2 > 0.0))
     throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
                 "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");

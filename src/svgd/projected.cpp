@@ -71,7 +71,7 @@ ProjectedSvgdEngine::ProjectedSvgdEngine(const Model& model, const SvgdSettings&
       discrepancy_rows_(partition_.n_local()), likelihood_gradients_(partition_.n_local(), dim_),
       all_gradients_(partition_.n_global(), dim_), gather_gradients_(partition_, dim_, comm),
       gather_statistics_(partition_, 4, comm),
-      median_(comm), events_{log_event("PSVGDGradient"), log_event("PSVGDBasis"),
+      events_{log_event("PSVGDGradient"), log_event("PSVGDBasis"),
                              log_event("PSVGDGather"),   log_event("PSVGDKernel"),
                              log_event("PSVGDKSD"),      log_event("PSVGDUpdate")} {
   const Index cap = projection_.max_rank > 0 ? std::min(projection_.max_rank, dim_) : dim_;
@@ -155,8 +155,8 @@ void ProjectedSvgdEngine::update_basis() {
     direction_.resize(n_local, rank);
     displacement_.resize(n_local, rank);
     gather_projected_ = std::make_unique<RowGather>(partition_, 2 * rank, comm_);
-    kernel_ = std::make_unique<SteinKernel>(settings_.kernel.type, n, partition_.local_begin(),
-                                            n_local, rank);
+    kernel_ = std::make_unique<SteinKernel>(settings_.kernel, n, partition_.local_begin(),
+                                            n_local, rank, comm_);
   }
   // The coordinates of w changed meaning: the step rule's per-coordinate history restarts.
   step_rule_ = std::make_unique<StepRule>(settings_.step_rule, n_local, rank);
@@ -182,11 +182,7 @@ double ProjectedSvgdEngine::prepare_kernel(bool with_discrepancy) {
     gather_projected_->gather(local_projected_, kernel_->scores_positions());
   }
   LogEventScope event(events_.kernel);
-  kernel_->compute_distances();
-  const double h =
-      select_bandwidth(settings_.kernel.bandwidth, median_, kernel_->squared_distances(),
-                       partition_.local_begin(), partition_.n_global());
-  kernel_->compute_kernel(h, with_discrepancy);
+  const double h = kernel_->compute(with_discrepancy);
   L0_PETSC(PetscLogFlops(kernel_->flops()));
   return h;
 }

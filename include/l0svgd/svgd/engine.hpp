@@ -128,6 +128,8 @@ public:
   void set_iteration(Index iteration);
   /// Bandwidth of the last kernel evaluation (0 before the first).
   double bandwidth() const { return kernel_.bandwidth(); }
+  /// The Stein kernel (its memory mode and buffers, for the timing output).
+  const SteinKernel& kernel() const { return kernel_; }
 
   /// Step-rule state of the own rows, for a checkpoint, and its restoration.
   StepRuleState step_rule_state() const { return step_rule_.state(); }
@@ -153,7 +155,6 @@ private:
   Vector discrepancy_rows_;              // n_local
   RowGather gather_pairs_, gather_statistics_;
   SteinKernel kernel_;
-  PairMedian median_;
   StepRule step_rule_;
   struct {
     PetscLogEvent gradient, gather, kernel, ksd, update;

@@ -2,25 +2,46 @@
 /// Stein kernels and the GEMM-shaped arithmetic of one SVGD iteration (REFERENCE §1): the Stein
 /// direction φ and the kernelized Stein discrepancy for the rows one rank owns, against all N
 /// particles.
+#include <mpi.h>
 #include <string>
 
 #include "l0svgd/core/options.hpp"
 #include "l0svgd/core/types.hpp"
+#include "l0svgd/svgd/pair_median.hpp"
 
 namespace l0svgd {
 
 /// k(x, y) as a function of r² = ‖x − y‖²: RBF exp(−r²/h), IMQ (1 + r²/h)^(−1/2).
 enum class KernelType { Rbf, Imq };
 
+/// One kernel family as a table: its name, k(r²) and the repulsion weight w(k). The per-element
+/// loops of SteinKernel are the vectorised versions of these (src/svgd/kernel_simd.cpp).
+struct KernelFamily {
+  KernelType type;
+  const char* name;
+  double (*value)(double r2, double h);
+  /// w with ∇_{x_j} k(x_j, x_i) = (x_i − x_j) w: 2k/h for RBF, k³/h for IMQ.
+  double (*weight)(double k, double h);
+};
+/// The table entry of `type`.
+const KernelFamily& kernel_family(KernelType type);
+
 /// Kernel of a run. A bandwidth of 0 selects the median heuristic h = med² / log(N + 1), for IMQ
 /// too.
 struct KernelSettings {
   KernelType type = KernelType::Rbf;
   double bandwidth = 0.0;
+  /// Bytes per rank the kernel may hold for its distance matrix: when the rank's n_local × N
+  /// distances fit, they are computed once per iteration and kept; otherwise they are streamed in
+  /// column tiles and recomputed for the median passes (-svgd_kernel_memory, MiB).
+  double memory_bytes = 512.0 * 1024 * 1024;
+  /// Columns per tile (-svgd_kernel_tile). Fixed, not derived from the rank count, so the sums
+  /// over particles are formed in the same order on any number of ranks.
+  Index tile = 256;
 };
 
-/// Reads -<prefix>kernel (rbf|imq) and -<prefix>bandwidth (0 = median heuristic, > 0 fixed h).
-/// Not collective; same result on every rank.
+/// Reads -<prefix>kernel (rbf|imq), -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
+/// -<prefix>kernel_memory and -<prefix>kernel_tile. Not collective; same result on every rank.
 KernelSettings configure_kernel(Options& options, const std::string& prefix);
 
 /// "rbf" or "imq".
@@ -35,62 +56,85 @@ double repulsion_weight(KernelType type, double k, double h);
 /// Median heuristic h = med² / log(N + 1), med² the median pairwise squared distance.
 double median_heuristic_bandwidth(double median_squared_distance, Index n_particles);
 
+/// The instruction-set level of the kernel's vector loops on this host ("avx512", "avx2",
+/// "baseline"), chosen when the program is loaded.
+const char* kernel_instruction_set();
+
 /// Work space and arithmetic of one iteration for the local rows [local_begin, local_begin +
-/// n_local) of N particles in d dimensions. Every buffer is allocated by the constructor; no method
-/// allocates (Eigen's GEMM packing aside). Nothing here is collective: the caller gathers [S X] and
-/// picks the bandwidth (PairMedian is the collective part).
+/// n_local) of N particles in d dimensions: distances, bandwidth (fixed, or the exact median over
+/// all pairs, the one collective part), kernel values and the products K·[S X], tile by tile.
+/// Every buffer is allocated by the constructor; no method allocates (BLAS's own packing aside,
+/// and the median's copy of one histogram bin).
 ///
 /// With K the kernel matrix and R the repulsion weights R_ij = w(K_ij) of the local rows against
-/// all rows, φ = (K S + diag(R 1) X_loc − R X) / N. For RBF R = (2/h) K, so K·[S X] is one GEMM;
-/// IMQ needs K·S and R·X. Positions are centred on their mean first: every formula depends on
-/// differences only, and centring removes the cancellation of ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j far from
-/// the origin.
+/// all rows, φ = (K S + diag(R 1) X_loc − R X) / N. For RBF R = (2/h) K, so K·[S X] is one GEMM
+/// per tile; IMQ needs K·S and R·X. Positions are centred on their mean first: every formula
+/// depends on differences only, and centring removes the cancellation of ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j
+/// far from the origin.
+///
+/// Memory: when n_local × N doubles fit `memory_bytes`, the distances are kept (one GEMM, and the
+/// RBF kernel overwrites them in place); otherwise each tile of `tile` columns is recomputed when
+/// needed (twice more per iteration with the median heuristic), so the rank holds O(N·d +
+/// n_local·tile). Either way the sums over particles run over the same tiles in the same order.
 class SteinKernel {
 public:
-  SteinKernel(KernelType type, Index n_global, Index local_begin, Index n_local, Index dim);
+  SteinKernel(const KernelSettings& settings, Index n_global, Index local_begin, Index n_local,
+              Index dim, MPI_Comm comm);
 
   /// The N × 2d matrix [S X] (scores in the first d columns, positions in the last d, global row
-  /// order) for the caller to fill, e.g. with RowGather. `compute_distances` centres its positions.
+  /// order) for the caller to fill, e.g. with RowGather. `compute` centres its positions.
   Matrix& scores_positions() { return scores_positions_; }
   const Matrix& scores_positions() const { return scores_positions_; }
 
-  /// Centres the positions of `scores_positions()` and computes the squared distances from the
-  /// local rows to all rows with one GEMM; the self-distances are set to exactly 0.
-  void compute_distances();
-  /// n_local × N squared distances. Valid from `compute_distances` until `compute_kernel`.
-  const Matrix& squared_distances() const { return distances_; }
-  /// ‖X − x̄‖²_F over all N particles (after `compute_distances`).
+  /// Collective: centres the positions, picks the bandwidth (the fixed one of the settings, or
+  /// the median heuristic over all pairs) and computes the kernel products; with
+  /// `with_discrepancy` also the terms of the Stein discrepancy. Returns h. Throws Error on every
+  /// rank when the median is 0.
+  double compute(bool with_discrepancy);
+  /// ‖X − x̄‖²_F over all N particles (after `compute`).
   double centred_positions_squared_norm() const;
 
-  /// Kernel matrix for bandwidth `h` and its products with [S X]; with `with_discrepancy` also the
-  /// terms of the Stein discrepancy.
-  void compute_kernel(double h, bool with_discrepancy);
-  /// n_local × N kernel matrix (after `compute_kernel`).
-  const Matrix& kernel_matrix() const { return kernel_; }
-
-  /// φ for the local rows (n_local × d), after `compute_kernel`.
+  /// φ for the local rows (n_local × d), after `compute`.
   void direction(MatrixRef phi) const;
-  /// Σ_{j≠i} u(x_i, x_j) for each local row i (REFERENCE §1), after `compute_kernel(h, true)`.
+  /// Σ_{j≠i} u(x_i, x_j) for each local row i (REFERENCE §1), after `compute(true)`.
   /// KSD² = (Σ_i of these) / (N (N − 1)).
   void discrepancy_row_sums(VectorRef rows) const;
 
-  KernelType type() const { return type_; }
+  KernelType type() const { return settings_.type; }
   double bandwidth() const { return bandwidth_; }
-  /// Floating-point operations of the last compute_distances + compute_kernel (for PetscLogFlops).
+  /// Whether the distance matrix is kept (else streamed in tiles).
+  bool stores_distances() const { return stored_; }
+  /// Bytes of this rank's kernel buffers (distances or tiles, [S X], products).
+  double buffer_bytes() const;
+  /// Floating-point operations of the last `compute` (for PetscLogFlops).
   double flops() const { return flops_; }
 
 private:
   auto local_scores() const { return scores_positions_.block(begin_, 0, n_local_, dim_); }
   auto local_positions() const { return scores_positions_.block(begin_, dim_, n_local_, dim_); }
+  Index tiles() const { return (n_ + tile_ - 1) / tile_; }
+  /// Distances of the local rows to columns [c0, c0 + cols) into `out` (column-major, ld n_local).
+  void distance_tile(Index c0, Index cols, double* out);
+  /// Where the distances of tile c0 are: in the kept matrix, or recomputed into the tile buffer.
+  double* tile_distances(Index c0, Index cols, bool recompute);
+  /// The tiles as the median visits them after its first pass: the kept matrix or recomputed ones.
+  DistanceTiles distance_tiles();
+  void accumulate_tile(Index c0, Index cols, const double* d, bool with_discrepancy);
 
-  KernelType type_;
-  Index n_, begin_, n_local_, dim_;
+  KernelSettings settings_;
+  Index n_, begin_, n_local_, dim_, tile_;
+  bool stored_;
   double bandwidth_ = 0.0, flops_ = 0.0;
   bool with_discrepancy_ = false;
+  PairMedian median_;
   Matrix scores_positions_;   // N × 2d [S X]
-  Vector mean_, norms_;       // d; N
-  Matrix distances_;          // n_local × N; for IMQ reused for R after compute_kernel
-  Matrix kernel_;             // n_local × N
+  Vector mean_;               // d
+  // Distances by one GEMM with inner dimension d + 2, norms included: left row i = [x_i, 1,
+  // ‖x_i‖²] (local rows), right row j = [−2 x_j, ‖x_j‖², 1], so no pass completes them.
+  Matrix left_, right_;       // n_local × (d + 2), N × (d + 2)
+  Eigen::MatrixXd distances_; // n_local × N (kept) or n_local × tile (streamed), column-major
+  Eigen::MatrixXd values_;    // kernel values K of one tile, n_local × tile
+  Eigen::MatrixXd weights_;   // IMQ: R for one tile, n_local × tile
   Matrix attraction_;         // K S, n_local × d
   Matrix repulsion_;          // R [S X], n_local × 2d
   Vector score_dot_position_; // c_j = s_j · x_j, N

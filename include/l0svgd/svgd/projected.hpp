@@ -150,7 +150,6 @@ private:
   std::unique_ptr<RowGather> gather_projected_;
   std::unique_ptr<SteinKernel> kernel_;
   std::unique_ptr<StepRule> step_rule_;
-  PairMedian median_;
   struct {
     PetscLogEvent gradient, basis, gather, kernel, ksd, update;
   } events_;
