@@ -10,7 +10,7 @@ packages=(
   petsc-dev
   libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev catch2
-  libopenblas-dev
+  libopenblas-dev libopenblas0-pthread
   python3-numpy python3-scipy python3-h5py python3-matplotlib
 )
 # The PyTorch comparison (bench/run_hyper_gradient_bench.sh) alone needs torch, a large package: only
