@@ -173,7 +173,7 @@ import json, sys
 r = json.load(sys.stdin)
 print('; '.join(f\"{b.get('internal_api')} {b.get('version', '')} kernel {b.get('architecture', '?')}, \"
                 f\"{b.get('num_threads', '?')} threads\" for b in r['blas']))")
-numpy_version=$("${numpy_env[@]}" "$py" -c 'import numpy; print(numpy.__version__)')
+numpy_version=$(env "${numpy_env[@]}" "$py" -c 'import numpy; print(numpy.__version__)')
 MACHINE="$machine" DATE="$(date -u +%Y-%m-%dT%H:%MZ)" REVISION="$(git describe --always --dirty 2> /dev/null || echo unknown)" \
 LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CHECK="$check" NUMPY_BLAS="$numpy_blas" \
 NUMPY_VERSION="$numpy_version" NICE="${BENCH_NICE:-0}" REPEAT="$repeat" GEMM_BLAS="$(head -1 "$raw/gemm.log")" \

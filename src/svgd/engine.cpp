@@ -62,10 +62,8 @@ SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Com
       local_scores_positions_(partition_.n_local(), 2 * dim_),
       direction_(partition_.n_local(), dim_), displacement_(partition_.n_local(), dim_),
       local_statistics_(partition_.n_local(), 3), statistics_(partition_.n_global(), 3),
-      discrepancy_rows_(partition_.n_local()), gather_pairs_(partition_, 2 * dim_, comm),
-      gather_statistics_(partition_, 3, comm),
-      kernel_(settings.kernel, partition_.n_global(), partition_.local_begin(),
-              partition_.n_local(), dim_, comm),
+      discrepancy_rows_(partition_.n_local()), gather_statistics_(partition_, 3, comm),
+      kernel_(settings.kernel, partition_, dim_, comm),
       step_rule_(settings.step_rule, partition_.n_local(), dim_), events_{log_event("SVGDGradient"),
                                                                           log_event("SVGDGather"),
                                                                           log_event("SVGDKernel"),
@@ -105,7 +103,7 @@ double SvgdEngine::prepare_kernel(bool with_discrepancy) {
     evaluate();
   {
     LogEventScope event(events_.gather);
-    gather_pairs_.gather(local_scores_positions_, kernel_.scores_positions());
+    kernel_.exchange(local_scores_positions_);
   }
   LogEventScope event(events_.kernel);
   const double h = kernel_.compute(with_discrepancy);

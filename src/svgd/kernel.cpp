@@ -38,14 +38,21 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix) {
                        "kernel bandwidth h; 0 = median heuristic h = med^2/log(N+1) over all "
                        "pairs, every iteration");
   settings.memory_bytes =
-      options.get_real(prefix + "kernel_memory", 512.0, 1.0, 1e9,
+      options.get_real(prefix + "kernel_memory", 512.0, 0.0, 1e9,
                        "MiB per rank the kernel may use to keep its n_local x N distance matrix; "
-                       "above it the distances are streamed in column tiles and recomputed for the "
-                       "median (less memory, about 1.7x the kernel time with the median heuristic)") *
+                       "above it (or with 0) the distances are streamed in column tiles and "
+                       "recomputed for each pass of the median: O(N d + n_local tile) memory") *
       1024.0 * 1024.0;
   settings.tile = options.get_int(prefix + "kernel_tile", 256, 16, 1 << 24,
                                   "columns per kernel tile (the same on any rank count, so the "
                                   "sums over particles keep their order)");
+  settings.exchange =
+      options.get_choice(prefix + "exchange", "allgather", {"allgather", "ring"},
+                         "how ranks see each other's particles: allgather (every rank holds all "
+                         "N rows) or ring (blocks pass around the ranks: O(N d / P) per rank)") ==
+              "ring"
+          ? Exchange::Ring
+          : Exchange::Allgather;
   return settings;
 }
 
@@ -65,32 +72,144 @@ double median_heuristic_bandwidth(double median_squared_distance, Index n_partic
 
 const char* kernel_instruction_set() { return simd::instruction_set(); }
 
-SteinKernel::SteinKernel(const KernelSettings& settings, Index n_global, Index local_begin,
-                         Index n_local, Index dim, MPI_Comm comm)
-    : settings_(settings), n_(n_global), begin_(local_begin), n_local_(n_local), dim_(dim),
-      tile_(std::min<Index>(std::max<Index>(settings.tile, 1), std::max<Index>(n_global, 1))),
-      stored_(static_cast<double>(n_local) * static_cast<double>(n_global) * sizeof(double) <=
-              settings.memory_bytes),
-      median_(comm, static_cast<std::size_t>(std::max(settings.memory_bytes / 4.0, 1048576.0))),
-      scores_positions_(n_global, 2 * dim), mean_(dim), left_(n_local, dim + 2),
-      right_(n_global, dim + 2), distances_(n_local, stored_ ? n_global : tile_),
-      values_(n_local, tile_), weights_(settings.type == KernelType::Imq ? n_local : 0, tile_),
-      attraction_(n_local, dim), repulsion_(n_local, 2 * dim), score_dot_position_(n_global),
-      repulsion_sum_(n_local), repulsion_dot_(n_local), trace_term_(n_local) {
-  if (local_begin < 0 || n_local < 0 || local_begin + n_local > n_global || dim < 1)
-    throw Error("SteinKernel: local rows do not fit the particle count");
+namespace {
+constexpr int kRingTag = 7301;
+} // namespace
+
+SteinKernel::SteinKernel(const KernelSettings& settings, const Partition& partition, Index dim,
+                         MPI_Comm comm)
+    : settings_(settings), partition_(partition), comm_(comm), n_(partition.n_global()),
+      begin_(partition.local_begin()), n_local_(partition.n_local()), dim_(dim),
+      tile_(std::min<Index>(std::max<Index>(settings.tile, 1), std::max<Index>(n_, 1))),
+      stored_(!(settings.bandwidth > 0.0) &&
+              static_cast<double>(n_local_) * static_cast<double>(n_) * sizeof(double) <=
+                  settings.memory_bytes),
+      ring_(settings.exchange == Exchange::Ring && partition.size() > 1),
+      median_(comm, static_cast<std::size_t>(std::max(settings.memory_bytes / 4.0, 1048576.0))) {
+  if (dim < 1)
+    throw Error("SteinKernel: the dimension must be at least 1");
+  Index block = 0; // the largest block of any rank
+  for (int r = 0; r < partition.size(); ++r)
+    block = std::max(block, partition.count(r));
+  if (ring_) {
+    all_.resize(2 * block, 2 * dim);
+    right_.resize(block, dim + 2);
+    dot_.resize(block);
+  } else {
+    gather_ = std::make_unique<RowGather>(partition, 2 * dim, comm);
+    all_.resize(n_, 2 * dim);
+    right_.resize(n_, dim + 2);
+    dot_.resize(n_);
+  }
+  own_.resize(n_local_, 2 * dim);
+  mean_.resize(dim);
+  left_.resize(n_local_, dim + 2);
+  distances_.resize(n_local_, stored_ ? n_ : tile_);
+  values_.resize(n_local_, tile_);
+  weights_.resize(settings.type == KernelType::Imq ? n_local_ : 0, tile_);
+  attraction_.resize(n_local_, dim);
+  repulsion_.resize(n_local_, 2 * dim);
+  repulsion_sum_.resize(n_local_);
+  repulsion_dot_.resize(n_local_);
+  trace_term_.resize(n_local_);
 }
+
+SteinKernel::~SteinKernel() = default;
 
 double SteinKernel::buffer_bytes() const {
   const double doubles =
-      static_cast<double>(distances_.size() + values_.size() + weights_.size() +
-                          scores_positions_.size() + left_.size() + right_.size() +
-                          attraction_.size() + repulsion_.size()) +
-      2.0 * static_cast<double>(n_);
+      static_cast<double>(distances_.size() + values_.size() + weights_.size() + all_.size() +
+                          own_.size() + left_.size() + right_.size() + dot_.size() +
+                          attraction_.size() + repulsion_.size());
   return doubles * sizeof(double);
 }
 
-void SteinKernel::distance_tile(Index c0, Index cols, double* out) {
+double SteinKernel::particle_buffer_bytes() const {
+  return static_cast<double>(all_.size() + right_.size() + dot_.size()) * sizeof(double);
+}
+
+void SteinKernel::exchange(const ConstMatrixRef& local) {
+  if (local.rows() != n_local_ || local.cols() != 2 * dim_)
+    throw Error("SteinKernel: the local [S X] block has the wrong shape");
+  if (ring_)
+    own_ = local;
+  else
+    gather_->gather(local, all_);
+}
+
+void SteinKernel::augment(const double* sx, Index rows, double* right, double* dot) {
+  const Eigen::Map<const Matrix> block(sx, rows, 2 * dim_);
+  Eigen::Map<Matrix> aug(right, rows, dim_ + 2);
+  const auto x = block.rightCols(dim_);
+  aug.leftCols(dim_) = -2.0 * x;
+  aug.col(dim_) = x.rowwise().squaredNorm();
+  aug.col(dim_ + 1).setOnes();
+  Eigen::Map<Vector>(dot, rows) = (block.leftCols(dim_).array() * x.array()).rowwise().sum();
+  flops_ += 6.0 * static_cast<double>(rows) * dim_;
+}
+
+// Calls f(block) for the blocks of columns, each once: all N rows at once with allgather; with
+// the ring, P blocks, each rank passing the block it has just used to the next rank while it
+// computes (MPI_Isend/Irecv of whole particle rows). Collective with the ring.
+template <class F> void SteinKernel::for_each_block(F&& f) {
+  if (!ring_) {
+    f(Block{all_.data(), right_.data(), dot_.data(), n_, 0});
+    return;
+  }
+  const int size = partition_.size(), rank = partition_.rank();
+  const Index stride = all_.rows() / 2 * 2 * dim_; // doubles per travelling buffer
+  const int next = (rank + 1) % size, previous = (rank - 1 + size) % size;
+  all_.topRows(n_local_) = own_;
+  int current = 0;
+  for (int step = 0; step < size; ++step) {
+    const int owner = (rank - step + size) % size;
+    double* buffer = all_.data() + current * stride;
+    MPI_Request requests[2];
+    int pending = 0;
+    if (step + 1 < size) {
+      const int incoming = (rank - step - 1 + size) % size;
+      const Index rows = partition_.count(incoming), sent = partition_.count(owner);
+      // Counted in doubles: a block beyond 2³¹ doubles (16 GiB) per rank is out of reach anyway.
+      L0_MPI(MPI_Irecv(all_.data() + (1 - current) * stride, static_cast<int>(rows * 2 * dim_),
+                       MPI_DOUBLE, previous, kRingTag, comm_, &requests[pending++]));
+      L0_MPI(MPI_Isend(buffer, static_cast<int>(sent * 2 * dim_), MPI_DOUBLE, next, kRingTag,
+                       comm_, &requests[pending++]));
+    }
+    const Index rows = partition_.count(owner);
+    augment(buffer, rows, right_.data(), dot_.data());
+    f(Block{buffer, right_.data(), dot_.data(), rows, partition_.begin(owner)});
+    if (pending > 0)
+      L0_MPI(MPI_Waitall(pending, requests, MPI_STATUSES_IGNORE));
+    current = 1 - current;
+  }
+}
+
+void SteinKernel::centre() {
+  if (!ring_) {
+    auto positions = all_.rightCols(dim_);
+    mean_ = positions.colwise().sum().transpose() / static_cast<double>(n_);
+    positions.rowwise() -= mean_.transpose();
+    spread_squared_ = positions.squaredNorm();
+    own_ = all_.middleRows(begin_, n_local_);
+    augment(all_.data(), n_, right_.data(), dot_.data());
+  } else {
+    // Partial sums in rank order (ordered_sum), so every rank subtracts the same mean.
+    Vector partial = own_.rightCols(dim_).colwise().sum().transpose(), total(dim_);
+    ordered_sum(partial, total, comm_);
+    mean_ = total / static_cast<double>(n_);
+    own_.rightCols(dim_).rowwise() -= mean_.transpose();
+    Vector spread(1), spread_total(1);
+    spread(0) = own_.rightCols(dim_).squaredNorm();
+    ordered_sum(spread, spread_total, comm_);
+    spread_squared_ = spread_total(0);
+  }
+  left_.leftCols(dim_) = own_.rightCols(dim_);
+  left_.col(dim_).setOnes();
+  left_.col(dim_ + 1) = own_.rightCols(dim_).rowwise().squaredNorm();
+  flops_ += 4.0 * static_cast<double>(n_) * dim_;
+}
+
+void SteinKernel::distance_tile(const double* right, Index c0, Index cols, double* out) {
   if (n_local_ == 0 || cols == 0)
     return;
   // out = L R_tileᵀ straight through BLAS with β = 0 (Eigen's product would first zero the block
@@ -98,21 +217,12 @@ void SteinKernel::distance_tile(Index c0, Index cols, double* out) {
   const int m = static_cast<int>(n_local_), n = static_cast<int>(cols);
   const int k = static_cast<int>(dim_ + 2), ldc = static_cast<int>(n_local_);
   const double alpha = 1.0, beta = 0.0;
-  dgemm_("T", "N", &m, &n, &k, &alpha, left_.data(), &k, right_.data() + c0 * k, &k, &beta, out,
-         &ldc);
+  dgemm_("T", "N", &m, &n, &k, &alpha, left_.data(), &k, right, &k, &beta, out, &ldc);
   // Self-distances exactly 0 (round-off would leave ~1e-16 · ‖x‖²).
   const Index first = std::max(c0, begin_), last = std::min(c0 + cols, begin_ + n_local_);
   for (Index c = first; c < last; ++c)
     out[(c - c0) * n_local_ + (c - begin_)] = 0.0;
   flops_ += static_cast<double>(n_local_) * static_cast<double>(cols) * (2.0 * dim_ + 4.0);
-}
-
-double* SteinKernel::tile_distances(Index c0, Index cols, bool recompute) {
-  if (stored_)
-    return distances_.data() + c0 * n_local_;
-  if (recompute)
-    distance_tile(c0, cols, distances_.data());
-  return distances_.data();
 }
 
 DistanceTiles SteinKernel::distance_tiles() {
@@ -122,26 +232,31 @@ DistanceTiles SteinKernel::distance_tiles() {
       f(DistanceTile{distances_.data(), ld, n_, 0});
       return;
     }
-    for (Index c0 = 0; c0 < n_; c0 += tile_) {
-      const Index cols = std::min(tile_, n_ - c0);
-      f(DistanceTile{tile_distances(c0, cols, true), ld, cols, c0});
-    }
+    for_each_block([&](const Block& b) {
+      for (Index off = 0; off < b.rows; off += tile_) {
+        const Index cols = std::min(tile_, b.rows - off);
+        distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, distances_.data());
+        f(DistanceTile{distances_.data(), ld, cols, b.begin + off});
+      }
+    });
   };
 }
 
-void SteinKernel::accumulate_tile(Index c0, Index cols, const double* d, bool with_discrepancy) {
+void SteinKernel::accumulate_tile(const Block& block, Index offset, Index cols, const double* d,
+                                  bool with_discrepancy) {
   const Index ld = std::max<Index>(n_local_, 1);
   const double inv_h = 1.0 / bandwidth_;
   double* trace = with_discrepancy ? trace_term_.data() : nullptr;
   const ColumnMap k(values_.data(), n_local_, cols);
-  const auto sx = scores_positions_.middleRows(c0, cols);
+  const Eigen::Map<const Matrix> sx(block.sx + offset * 2 * dim_, cols, 2 * dim_);
+  const Eigen::Map<const Vector> dot(block.dot + offset, cols);
   const double entries = static_cast<double>(n_local_) * static_cast<double>(cols);
   if (settings_.type == KernelType::Rbf) {
     simd::rbf_tile(d, values_.data(), n_local_, cols, ld, inv_h, repulsion_sum_.data(), trace);
     // R = (2/h) K: one GEMM K·[S X] gives both the attraction and the repulsion.
     repulsion_.noalias() += k * sx;
     if (with_discrepancy)
-      repulsion_dot_.noalias() += k * score_dot_position_.segment(c0, cols);
+      repulsion_dot_.noalias() += k * dot;
     flops_ += entries * (4.0 * dim_ + 3.0 + (with_discrepancy ? 4.0 : 0.0));
     return;
   }
@@ -151,7 +266,7 @@ void SteinKernel::accumulate_tile(Index c0, Index cols, const double* d, bool wi
   attraction_.noalias() += k * sx.leftCols(dim_);
   if (with_discrepancy) {
     repulsion_.noalias() += w * sx;
-    repulsion_dot_.noalias() += w * score_dot_position_.segment(c0, cols);
+    repulsion_dot_.noalias() += w * dot;
   } else {
     repulsion_.rightCols(dim_).noalias() += w * sx.rightCols(dim_);
   }
@@ -161,55 +276,53 @@ void SteinKernel::accumulate_tile(Index c0, Index cols, const double* d, bool wi
 double SteinKernel::compute(bool with_discrepancy) {
   flops_ = 0.0;
   with_discrepancy_ = with_discrepancy;
-  auto positions = scores_positions_.rightCols(dim_);
-  mean_ = positions.colwise().sum().transpose() / static_cast<double>(n_);
-  positions.rowwise() -= mean_.transpose();
-  right_.leftCols(dim_) = -2.0 * positions;
-  right_.col(dim_) = positions.rowwise().squaredNorm();
-  right_.col(dim_ + 1).setOnes();
-  left_.leftCols(dim_) = positions.middleRows(begin_, n_local_);
-  left_.col(dim_).setOnes();
-  left_.col(dim_ + 1) = right_.col(dim_).segment(begin_, n_local_);
-  flops_ += 5.0 * static_cast<double>(n_) * dim_;
-  if (with_discrepancy)
-    score_dot_position_ =
-        (scores_positions_.leftCols(dim_).array() * positions.array()).rowwise().sum();
-
-  // First pass: every tile's distances, and the median's first histogram while the tile is in
-  // cache. Kept distances are not computed again; streamed ones are, for each later pass.
-  const bool median = !(settings_.bandwidth > 0.0);
-  const Index ld = std::max<Index>(n_local_, 1);
-  if (median)
-    median_.begin(n_local_, begin_, n_);
-  if (median || stored_)
-    for (Index c0 = 0; c0 < n_; c0 += tile_) {
-      const Index cols = std::min(tile_, n_ - c0);
-      double* d = stored_ ? distances_.data() + c0 * n_local_ : distances_.data();
-      distance_tile(c0, cols, d);
-      if (median)
-        median_.add_tile(DistanceTile{d, ld, cols, c0});
-    }
-  double h = settings_.bandwidth;
-  if (median) {
-    const double med2 = median_.finish(distance_tiles());
-    if (!(med2 > 0.0))
-      throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
-                  "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
-    h = median_heuristic_bandwidth(med2, n_);
-  }
-  if (!(h > 0.0) || !std::isfinite(h))
-    throw Error("SteinKernel: bandwidth must be positive and finite");
-  bandwidth_ = h;
-
+  centre();
   attraction_.setZero();
   repulsion_.setZero();
   repulsion_sum_.setZero();
   repulsion_dot_.setZero();
   trace_term_.setZero();
-  for (Index c0 = 0; c0 < n_; c0 += tile_) {
-    const Index cols = std::min(tile_, n_ - c0);
-    accumulate_tile(c0, cols, tile_distances(c0, cols, true), with_discrepancy);
+  const Index ld = std::max<Index>(n_local_, 1);
+  auto tile_pass = [&](auto&& per_tile) {
+    for_each_block([&](const Block& b) {
+      for (Index off = 0; off < b.rows; off += tile_)
+        per_tile(b, off, std::min(tile_, b.rows - off));
+    });
+  };
+
+  if (settings_.bandwidth > 0.0) {
+    // Fixed bandwidth: distances and products in one pass, each tile in cache.
+    bandwidth_ = settings_.bandwidth;
+    tile_pass([&](const Block& b, Index off, Index cols) {
+      distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, distances_.data());
+      accumulate_tile(b, off, cols, distances_.data(), with_discrepancy);
+    });
+  } else {
+    // First pass: the distances, and the median's first histogram while each tile is in cache.
+    // Kept distances are not computed again; streamed ones are, for each later pass.
+    median_.begin(n_local_, begin_, n_);
+    tile_pass([&](const Block& b, Index off, Index cols) {
+      double* d = stored_ ? distances_.data() + (b.begin + off) * n_local_ : distances_.data();
+      distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, d);
+      median_.add_tile(DistanceTile{d, ld, cols, b.begin + off});
+    });
+    const double med2 = median_.finish(distance_tiles());
+    if (!(med2 > 0.0))
+      throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
+                  "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
+    bandwidth_ = median_heuristic_bandwidth(med2, n_);
+    tile_pass([&](const Block& b, Index off, Index cols) {
+      double* d = distances_.data();
+      if (stored_)
+        d += (b.begin + off) * n_local_;
+      else
+        distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, d);
+      accumulate_tile(b, off, cols, d, with_discrepancy);
+    });
   }
+  const double h = bandwidth_;
+  if (!(h > 0.0) || !std::isfinite(h))
+    throw Error("SteinKernel: bandwidth must be positive and finite");
   if (settings_.type == KernelType::Rbf) {
     attraction_ = repulsion_.leftCols(dim_);
     repulsion_ *= 2.0 / h;
@@ -220,10 +333,6 @@ double SteinKernel::compute(bool with_discrepancy) {
     trace_term_ *= 3.0 / (h * h);
   }
   return h;
-}
-
-double SteinKernel::centred_positions_squared_norm() const {
-  return scores_positions_.rightCols(dim_).squaredNorm();
 }
 
 void SteinKernel::direction(MatrixRef phi) const {

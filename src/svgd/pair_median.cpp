@@ -212,11 +212,14 @@ double PairMedian::finish(const DistanceTiles& tiles) {
     mask |= ((uint64_t{1} << digit.width) - 1) << digit.shift;
     if (in_bin == 1)
       break;
-    // The copy is this rank's own business (no communication), so ranks may differ in whether
-    // they make it.
-    if (!collected && pass + 1 < kDigits && local_in_bin * sizeof(uint64_t) <= candidate_bytes_) {
-      collect(tiles, n_local, local_begin, prefix, mask, local_in_bin);
-      collected = true;
+    // Every rank copies, or none: the tiles may be visited collectively (the ring exchange).
+    if (!collected && pass + 1 < kDigits) {
+      int fits = local_in_bin * sizeof(uint64_t) <= candidate_bytes_ ? 1 : 0;
+      L0_MPI(MPI_Allreduce(MPI_IN_PLACE, &fits, 1, MPI_INT, MPI_MIN, comm_));
+      if (fits) {
+        collect(tiles, n_local, local_begin, prefix, mask, local_in_bin);
+        collected = true;
+      }
     }
   }
 
@@ -242,13 +245,10 @@ double PairMedian::finish(const DistanceTiles& tiles) {
       tiles([&](const DistanceTile& t) { for_each_pair(t, n_local, local_begin, n_global, consider); });
     }
     L0_MPI(MPI_Allreduce(MPI_IN_PLACE, found, 2, MPI_UINT64_T, MPI_MIN, comm_));
-    // Rarely, the lower middle value is the largest of the copied bins, so the upper one lies
-    // above every rank's copy: one more pass finds it. Every rank sees the same found[1] and takes
-    // part; a rank that made no copy has already looked at all its pairs.
-    if (need_next && found[1] == kNone) {
-      found[1] = collected
-                     ? lowest_above(tiles, collected_prefix_ | (~collected_mask_ & kKeyBits))
-                     : kNone;
+    // Rarely, the lower middle value is the largest of the copied bin, so the upper one lies
+    // above the copy: one more pass finds it (every rank sees the same found[1] and takes part).
+    if (collected && need_next && found[1] == kNone) {
+      found[1] = lowest_above(tiles, collected_prefix_ | (~collected_mask_ & kKeyBits));
       L0_MPI(MPI_Allreduce(MPI_IN_PLACE, &found[1], 1, MPI_UINT64_T, MPI_MIN, comm_));
     }
     if (!known)

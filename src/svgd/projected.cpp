@@ -154,9 +154,7 @@ void ProjectedSvgdEngine::update_basis() {
     local_projected_.resize(n_local, 2 * rank);
     direction_.resize(n_local, rank);
     displacement_.resize(n_local, rank);
-    gather_projected_ = std::make_unique<RowGather>(partition_, 2 * rank, comm_);
-    kernel_ = std::make_unique<SteinKernel>(settings_.kernel, n, partition_.local_begin(),
-                                            n_local, rank, comm_);
+    kernel_ = std::make_unique<SteinKernel>(settings_.kernel, partition_, rank, comm_);
   }
   // The coordinates of w changed meaning: the step rule's per-coordinate history restarts.
   step_rule_ = std::make_unique<StepRule>(settings_.step_rule, n_local, rank);
@@ -179,7 +177,7 @@ double ProjectedSvgdEngine::prepare_kernel(bool with_discrepancy) {
     LogEventScope event(events_.gather);
     local_projected_.leftCols(rank).noalias() = scores_ * basis_;
     local_projected_.rightCols(rank) = coefficients_;
-    gather_projected_->gather(local_projected_, kernel_->scores_positions());
+    kernel_->exchange(local_projected_);
   }
   LogEventScope event(events_.kernel);
   const double h = kernel_->compute(with_discrepancy);

@@ -3,11 +3,20 @@
 # agree to a tolerance with h5diff. Usage:
 #   compare_runs.sh ranks <tolerance> <workdir> <l0svgd> <input> [options...]
 #   compare_runs.sh restart <tolerance> <workdir> <l0svgd> <input> [options...]
+#   compare_runs.sh variant <tolerance> <workdir> <l0svgd> <input> [options...] -- [variant options...]
+#     (2 ranks, without and with the variant options: the same final particles)
 set -eu
 mode="$1"; tol="$2"; work="$3"; exe="$4"; input="$5"; shift 5
 mkdir -p "$work"
 run() { local np="$1"; shift; mpirun -n "$np" --oversubscribe "$exe" "$input" -log_level warning "$@"; }
-if [ "$mode" = ranks ]; then
+if [ "$mode" = variant ]; then
+  common=(); while [ "$#" -gt 0 ] && [ "$1" != -- ]; do common+=("$1"); shift; done
+  shift
+  run 2 "${common[@]}" -output_file "$work/base.h5"
+  run 2 "${common[@]}" "$@" -output_file "$work/variant.h5"
+  h5diff -d "$tol" "$work/base.h5" "$work/variant.h5" /particles /particles
+  h5diff -d "$tol" "$work/base.h5" "$work/variant.h5" /log_density /log_density
+elif [ "$mode" = ranks ]; then
   for np in 1 2 3 4; do run "$np" "$@" -output_file "$work/np$np.h5"; done
   for np in 2 3 4; do
     h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" /particles /particles

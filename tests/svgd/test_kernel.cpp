@@ -98,19 +98,24 @@ struct KernelRun {
 // forces the tiled path that recomputes distances (a memory budget of one byte, tiles of 4
 // columns) instead of the kept distance matrix.
 KernelRun distributed_run(KernelType type, const Matrix& x, const Matrix& s, double fixed_h,
-                          bool streamed = false) {
+                          bool streamed = false, Exchange exchange = Exchange::Allgather) {
   const Index n = x.rows(), d = x.cols();
   Partition part(n, MPI_COMM_WORLD);
   KernelSettings settings;
   settings.type = type;
   settings.bandwidth = fixed_h;
+  settings.exchange = exchange;
   if (streamed) {
     settings.memory_bytes = 1.0;
     settings.tile = 4;
   }
-  SteinKernel kernel(settings, n, part.local_begin(), part.n_local(), d, MPI_COMM_WORLD);
-  CHECK(kernel.stores_distances() == !streamed);
-  kernel.scores_positions() << s, x;
+  SteinKernel kernel(settings, part, d, MPI_COMM_WORLD);
+  // Distances are kept only for the median heuristic, and only when they fit.
+  CHECK(kernel.stores_distances() == (!streamed && !(fixed_h > 0)));
+  Matrix local(part.n_local(), 2 * d);
+  local << s.middleRows(part.local_begin(), part.n_local()),
+      x.middleRows(part.local_begin(), part.n_local());
+  kernel.exchange(local);
   const double h = kernel.compute(true);
   Matrix phi_local(part.n_local(), d);
   kernel.direction(phi_local);
@@ -180,10 +185,11 @@ TEST_CASE("Stein direction and KSD match pair-by-pair references on every rank c
     const Matrix x = random_matrix(n, d, 12).array() + offset;
     for (KernelType type : {KernelType::Rbf, KernelType::Imq})
       for (double fixed_h : {0.0, 0.8})
-        for (bool streamed : {false, true}) {
+        for (bool streamed : {false, true})
+          for (Exchange exchange : {Exchange::Allgather, Exchange::Ring}) {
         INFO(kernel_name(type) << " offset " << offset << " h " << fixed_h << " streamed "
-                               << streamed);
-        const KernelRun run = distributed_run(type, x, s, fixed_h, streamed);
+                               << streamed << " ring " << (exchange == Exchange::Ring));
+        const KernelRun run = distributed_run(type, x, s, fixed_h, streamed, exchange);
         const double h =
             fixed_h > 0 ? fixed_h : median_heuristic_bandwidth(serial_pair_median(x), n);
         const double tol = offset > 0 ? 1e-9 : 1e-13;
@@ -207,7 +213,8 @@ TEST_CASE("KSD is small for particles that match the target and large otherwise"
   CHECK(wrong > 10 * std::abs(exact));
 }
 
-TEST_CASE("kept and streamed distances give the same Stein direction to rounding", "[kernel]") {
+TEST_CASE("kept, streamed and ring-exchanged distances give the same Stein direction to rounding",
+          "[kernel]") {
   // Several tiles, a tile narrower than the local block, the median heuristic: the two paths visit
   // the same tiles in the same order, so only the distance GEMM's blocking can differ.
   const Index n = 300, d = 20;
@@ -215,11 +222,14 @@ TEST_CASE("kept and streamed distances give the same Stein direction to rounding
   for (KernelType type : {KernelType::Rbf, KernelType::Imq}) {
     INFO(kernel_name(type));
     const KernelRun kept = distributed_run(type, x, s, 0.0, false);
-    const KernelRun streamed = distributed_run(type, x, s, 0.0, true);
-    CHECK(kept.bandwidth == streamed.bandwidth);
-    CHECK((kept.phi - streamed.phi).cwiseAbs().maxCoeff() <=
-          1e-13 * kept.phi.cwiseAbs().maxCoeff());
-    CHECK(kept.ksd_squared == Approx(streamed.ksd_squared).epsilon(1e-12));
+    for (Exchange exchange : {Exchange::Allgather, Exchange::Ring}) {
+      INFO("ring " << (exchange == Exchange::Ring));
+      const KernelRun streamed = distributed_run(type, x, s, 0.0, true, exchange);
+      CHECK(kept.bandwidth == Approx(streamed.bandwidth).epsilon(1e-14));
+      CHECK((kept.phi - streamed.phi).cwiseAbs().maxCoeff() <=
+            1e-13 * kept.phi.cwiseAbs().maxCoeff());
+      CHECK(kept.ksd_squared == Approx(streamed.ksd_squared).epsilon(1e-12));
+    }
   }
 }
 

@@ -74,7 +74,8 @@ using SvgdObserver = std::function<void(const SvgdEngine& engine, const Iteratio
 /// SVGD on N particles block-partitioned (Partition) over the ranks of `comm`.
 ///
 /// One iteration (`step`): (a) each rank evaluates log p and its score for its own rows, a
-/// non-finite value on any rank raising ModelError on every rank; (b) [S X] is allgathered; (c) the
+/// non-finite value on any rank raising ModelError on every rank; (b) [S X] is allgathered (or,
+/// with -svgd_exchange ring, passed around the ranks during (c)); (c) the
 /// Stein direction of the own rows is computed against all rows (SteinKernel; bandwidth from
 /// PairMedian or fixed); (d) the step rule moves the own rows. Every sum over particles is formed
 /// on gathered per-particle values in global row order, so the results do not depend on the number
@@ -153,7 +154,7 @@ private:
   Matrix direction_, displacement_;      // n_local × d
   Matrix local_statistics_, statistics_; // n_local × 3, N × 3: log p, ‖Δx‖², KSD row sum
   Vector discrepancy_rows_;              // n_local
-  RowGather gather_pairs_, gather_statistics_;
+  RowGather gather_statistics_;
   SteinKernel kernel_;
   StepRule step_rule_;
   struct {

@@ -5,8 +5,12 @@
 #include <mpi.h>
 #include <string>
 
+#include <memory>
+
 #include "l0svgd/core/options.hpp"
 #include "l0svgd/core/types.hpp"
+#include "l0svgd/parallel/gather.hpp"
+#include "l0svgd/parallel/partition.hpp"
 #include "l0svgd/svgd/pair_median.hpp"
 
 namespace l0svgd {
@@ -26,6 +30,10 @@ struct KernelFamily {
 /// The table entry of `type`.
 const KernelFamily& kernel_family(KernelType type);
 
+/// How the ranks see each other's particles: allgather (every rank holds all N rows of [S X]) or
+/// ring (blocks travel around a ring of the ranks, so a rank holds its own and at most two others).
+enum class Exchange { Allgather, Ring };
+
 /// Kernel of a run. A bandwidth of 0 selects the median heuristic h = med² / log(N + 1), for IMQ
 /// too.
 struct KernelSettings {
@@ -38,10 +46,12 @@ struct KernelSettings {
   /// Columns per tile (-svgd_kernel_tile). Fixed, not derived from the rank count, so the sums
   /// over particles are formed in the same order on any number of ranks.
   Index tile = 256;
+  Exchange exchange = Exchange::Allgather; ///< -svgd_exchange
 };
 
 /// Reads -<prefix>kernel (rbf|imq), -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
-/// -<prefix>kernel_memory and -<prefix>kernel_tile. Not collective; same result on every rank.
+/// -<prefix>kernel_memory, -<prefix>kernel_tile and -<prefix>exchange (allgather|ring). Not
+/// collective; same result on every rank.
 KernelSettings configure_kernel(Options& options, const std::string& prefix);
 
 /// "rbf" or "imq".
@@ -60,11 +70,11 @@ double median_heuristic_bandwidth(double median_squared_distance, Index n_partic
 /// "baseline"), chosen when the program is loaded.
 const char* kernel_instruction_set();
 
-/// Work space and arithmetic of one iteration for the local rows [local_begin, local_begin +
-/// n_local) of N particles in d dimensions: distances, bandwidth (fixed, or the exact median over
-/// all pairs, the one collective part), kernel values and the products K·[S X], tile by tile.
-/// Every buffer is allocated by the constructor; no method allocates (BLAS's own packing aside,
-/// and the median's copy of one histogram bin).
+/// Work space and arithmetic of one iteration for this rank's rows of N particles in d dimensions
+/// (a block Partition): the exchange of [S X] between the ranks, distances, bandwidth (fixed, or
+/// the exact median over all pairs), kernel values and the products K·[S X], tile by tile. Every
+/// buffer is allocated by the constructor; no method allocates (BLAS's own packing aside, and the
+/// median's copy of one histogram bin).
 ///
 /// With K the kernel matrix and R the repulsion weights R_ij = w(K_ij) of the local rows against
 /// all rows, φ = (K S + diag(R 1) X_loc − R X) / N. For RBF R = (2/h) K, so K·[S X] is one GEMM
@@ -72,19 +82,25 @@ const char* kernel_instruction_set();
 /// depends on differences only, and centring removes the cancellation of ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j
 /// far from the origin.
 ///
-/// Memory: when n_local × N doubles fit `memory_bytes`, the distances are kept (one GEMM, and the
-/// RBF kernel overwrites them in place); otherwise each tile of `tile` columns is recomputed when
-/// needed (twice more per iteration with the median heuristic), so the rank holds O(N·d +
-/// n_local·tile). Either way the sums over particles run over the same tiles in the same order.
+/// Exchange: with allgather every rank holds the N × 2d [S X]; with ring it holds its own block and
+/// two travelling ones (the one in use, the next one arriving with non-blocking messages while the
+/// current one is computed), O(N·d/P), and each pass over the columns is one trip around the ring.
+///
+/// Memory of the distances: when n_local × N doubles fit `memory_bytes`, they are computed once per
+/// iteration and kept; otherwise each tile of `tile` columns is recomputed when needed (twice more
+/// per iteration with the median heuristic), so the rank holds O(n_local·tile) for them.
 class SteinKernel {
 public:
-  SteinKernel(const KernelSettings& settings, Index n_global, Index local_begin, Index n_local,
-              Index dim, MPI_Comm comm);
+  /// Collective on `comm` (commits the gather's datatype).
+  SteinKernel(const KernelSettings& settings, const Partition& partition, Index dim, MPI_Comm comm);
+  ~SteinKernel();
+  SteinKernel(const SteinKernel&) = delete;
+  SteinKernel& operator=(const SteinKernel&) = delete;
 
-  /// The N × 2d matrix [S X] (scores in the first d columns, positions in the last d, global row
-  /// order) for the caller to fill, e.g. with RowGather. `compute` centres its positions.
-  Matrix& scores_positions() { return scores_positions_; }
-  const Matrix& scores_positions() const { return scores_positions_; }
+  /// This rank's n_local × 2d [S X] (scores in the first d columns, positions in the last d): with
+  /// allgather, collective, gathering every rank's rows; with ring, a copy (the blocks travel
+  /// during `compute`).
+  void exchange(const ConstMatrixRef& local);
 
   /// Collective: centres the positions, picks the bandwidth (the fixed one of the settings, or
   /// the median heuristic over all pairs) and computes the kernel products; with
@@ -92,7 +108,7 @@ public:
   /// rank when the median is 0.
   double compute(bool with_discrepancy);
   /// ‖X − x̄‖²_F over all N particles (after `compute`).
-  double centred_positions_squared_norm() const;
+  double centred_positions_squared_norm() const { return spread_squared_; }
 
   /// φ for the local rows (n_local × d), after `compute`.
   void direction(MatrixRef phi) const;
@@ -101,43 +117,59 @@ public:
   void discrepancy_row_sums(VectorRef rows) const;
 
   KernelType type() const { return settings_.type; }
+  Exchange exchange_mode() const { return settings_.exchange; }
   double bandwidth() const { return bandwidth_; }
   /// Whether the distance matrix is kept (else streamed in tiles).
   bool stores_distances() const { return stored_; }
-  /// Bytes of this rank's kernel buffers (distances or tiles, [S X], products).
+  /// Bytes of this rank's kernel buffers (distances or tiles, particle blocks, products).
   double buffer_bytes() const;
+  /// Bytes of the particle blocks ([S X] of other ranks) this rank holds at a time.
+  double particle_buffer_bytes() const;
   /// Floating-point operations of the last `compute` (for PetscLogFlops).
   double flops() const { return flops_; }
 
 private:
-  auto local_scores() const { return scores_positions_.block(begin_, 0, n_local_, dim_); }
-  auto local_positions() const { return scores_positions_.block(begin_, dim_, n_local_, dim_); }
-  Index tiles() const { return (n_ + tile_ - 1) / tile_; }
-  /// Distances of the local rows to columns [c0, c0 + cols) into `out` (column-major, ld n_local).
-  void distance_tile(Index c0, Index cols, double* out);
-  /// Where the distances of tile c0 are: in the kept matrix, or recomputed into the tile buffer.
-  double* tile_distances(Index c0, Index cols, bool recompute);
+  /// Rows of [S X] with their augmented distance rows and s·x, global rows [begin, begin + rows).
+  struct Block {
+    const double* sx;    // rows × 2d, row-major, positions centred
+    const double* right; // rows × (d + 2)
+    const double* dot;   // rows
+    Index rows, begin;
+  };
+  template <class F> void for_each_block(F&& f);
+  void augment(const double* sx, Index rows, double* right, double* dot);
+  auto local_scores() const { return own_.leftCols(dim_); }
+  auto local_positions() const { return own_.rightCols(dim_); }
+  /// Distances of the local rows to `cols` rows of `right` into `out` (column-major, ld n_local),
+  /// those rows being global columns [c0, c0 + cols).
+  void distance_tile(const double* right, Index c0, Index cols, double* out);
   /// The tiles as the median visits them after its first pass: the kept matrix or recomputed ones.
   DistanceTiles distance_tiles();
-  void accumulate_tile(Index c0, Index cols, const double* d, bool with_discrepancy);
+  void accumulate_tile(const Block& block, Index offset, Index cols, const double* d,
+                       bool with_discrepancy);
+  void centre();
 
   KernelSettings settings_;
+  Partition partition_;
+  MPI_Comm comm_;
   Index n_, begin_, n_local_, dim_, tile_;
-  bool stored_;
-  double bandwidth_ = 0.0, flops_ = 0.0;
+  bool stored_, ring_;
+  double bandwidth_ = 0.0, flops_ = 0.0, spread_squared_ = 0.0;
   bool with_discrepancy_ = false;
   PairMedian median_;
-  Matrix scores_positions_;   // N × 2d [S X]
-  Vector mean_;               // d
+  std::unique_ptr<RowGather> gather_; // allgather
+  Matrix own_;                        // n_local × 2d, this rank's [S X], positions centred
+  Matrix all_;                        // allgather: N × 2d; ring: 2 travelling blocks
+  Vector mean_;                       // d
   // Distances by one GEMM with inner dimension d + 2, norms included: left row i = [x_i, 1,
   // ‖x_i‖²] (local rows), right row j = [−2 x_j, ‖x_j‖², 1], so no pass completes them.
-  Matrix left_, right_;       // n_local × (d + 2), N × (d + 2)
+  Matrix left_, right_;       // n_local × (d + 2); N (allgather) or one block (ring) × (d + 2)
+  Vector dot_;                // s_j · x_j for the rows of right_
   Eigen::MatrixXd distances_; // n_local × N (kept) or n_local × tile (streamed), column-major
   Eigen::MatrixXd values_;    // kernel values K of one tile, n_local × tile
   Eigen::MatrixXd weights_;   // IMQ: R for one tile, n_local × tile
   Matrix attraction_;         // K S, n_local × d
   Matrix repulsion_;          // R [S X], n_local × 2d
-  Vector score_dot_position_; // c_j = s_j · x_j, N
   Vector repulsion_sum_;      // R 1, n_local
   Vector repulsion_dot_;      // R c, n_local
   Vector trace_term_;         // Σ_j of the r²-part of tr(∇_x ∇_y k), n_local

@@ -32,7 +32,8 @@ using DistanceTiles = std::function<void(const std::function<void(const Distance
 /// bits; only the occupied range of bins is reduced); a second pass over the tiles copies the keys
 /// of the median's bin, typically a few per cent of the pairs, and the selection ends on that copy
 /// in at most three more histogram reductions. So the tiles are visited twice, or, when the copy
-/// would exceed `candidate_bytes` on some rank, once more per further digit.
+/// would exceed `candidate_bytes` on some rank, once more per further digit. Every rank visits the
+/// tiles the same number of times, so a visit may itself be collective.
 class PairMedian {
 public:
   /// Keeps `comm` (not duplicated). `candidate_bytes` bounds the copied keys on this rank.

@@ -147,7 +147,6 @@ private:
   Vector discrepancy_rows_;              // n_local
   Matrix likelihood_gradients_, all_gradients_; // n_local × d, N × d
   RowGather gather_gradients_, gather_statistics_;
-  std::unique_ptr<RowGather> gather_projected_;
   std::unique_ptr<SteinKernel> kernel_;
   std::unique_ptr<StepRule> step_rule_;
   struct {
