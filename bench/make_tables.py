@@ -29,7 +29,8 @@ def main(raw, out):
     meta = json.load(open(os.path.join(raw, "meta.json")))
     runs = {}
     for r in read_csv(os.path.join(raw, "l0svgd.csv")):
-        runs.setdefault((int(r["particles"]), int(r["dim"]), int(r["ranks"])), []).append(r)
+        runs.setdefault((int(r["particles"]), int(r["dim"]), int(r["ranks"]), r["exchange"]),
+                        []).append(r)
     numpy_rows = {}
     with open(os.path.join(raw, "numpy.jsonl")) as f:
         for line in f:
@@ -42,7 +43,7 @@ def main(raw, out):
 
     rows = []
     for key in sorted(runs):
-        n, d, p = key
+        n, d, p, exchange = key
         rs = runs[key]
         times = [float(r["time_per_iteration_s"]) for r in rs]
         t = statistics.median(times)
@@ -50,7 +51,7 @@ def main(raw, out):
         its = int(mid["iterations"])
         np_row = numpy_rows.get((n, d))
         np_time = np_row["time_per_iteration"] if np_row else float("nan")
-        g = gemm.get(key)
+        g = gemm.get((n, d, p))
         flops = 6.0 * n * n * d
         limit = flops / (float(g["combined_gflops"]) * 1e9) if g else float("nan")
         # With the N² exponentials at the vectorised rate on P cores added (matters for small d).
@@ -64,7 +65,8 @@ def main(raw, out):
             "limit_with_exp_s_per_iter": limit_exp, "share_of_limit_with_exp": limit_exp / t,
             "peak_rss_mib_per_rank": float(mid["peak_rss_mib"]),
             "baseline_rss_mib": baseline.get(p, float("nan")),
-            "kernel_distances": mid["kernel_distances"],
+            "kernel_distances": mid["kernel_distances"], "exchange": exchange,
+            "particle_buffer_mib": float(mid["particle_buffer_mib"]),
             "gradient_s_per_iter": float(mid["gradient_s"]) / its,
             "gather_s_per_iter": float(mid["gather_s"]) / its,
             "kernel_s_per_iter": float(mid["kernel_s"]) / its,
@@ -101,8 +103,8 @@ def main(raw, out):
         f"the same particles, N = 256, d = 100, 50 iterations: max |Δx| = {meta['check_max_abs_diff']}.",
         "",
         "| N | d | P | iters | l0svgd s/iter [range] | numpy s/iter | speed-up | DGEMM GFLOP/s (P cores) "
-        "| limit s/iter | share of limit | share (with exp) | peak MiB/rank | distances |",
-        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| limit s/iter | share of limit | share (with exp) | peak MiB/rank | distances | exchange |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         lines.append("| " + " | ".join([
@@ -110,11 +112,30 @@ def main(raw, out):
             f"{fmt(r['l0svgd_s_per_iter'])} [{fmt(r['l0svgd_min'])}–{fmt(r['l0svgd_max'])}]",
             fmt(r["numpy_s_per_iter"]), fmt(r["speedup_vs_numpy"], 2), fmt(r["dgemm_gflops_P_cores"]),
             fmt(r["limit_s_per_iter"]), fmt(r["share_of_limit"], 2), fmt(r["share_of_limit_with_exp"], 2),
-            fmt(r["peak_rss_mib_per_rank"], 4), r["kernel_distances"]]) + " |")
-    lines += ["", "Per-iteration phase times of l0svgd (seconds, max over ranks, the median run):", "",
-              "| N | d | P | gradient | gather | kernel | update |", "|---:|---:|---:|---:|---:|---:|---:|"]
+            fmt(r["peak_rss_mib_per_rank"], 4), r["kernel_distances"], r["exchange"]]) + " |")
+    ring = [r for r in rows if r["exchange"] == "ring"]
+    if ring:
+        lines += ["", "Ring against allgather (same N, d = 100, P = 2): time ratio and the particle buffers "
+                  "([S X] of other ranks and their augmented rows) each rank holds.", "",
+                  "| N | ring s/iter | allgather s/iter | ring / allgather | particle MiB ring | "
+                  "particle MiB allgather | peak MiB/rank ring | peak MiB/rank allgather |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in ring:
+            a = next((x for x in rows if x["exchange"] == "allgather" and
+                      (x["N"], x["d"], x["P"]) == (r["N"], r["d"], r["P"])), None)
+            if not a:
+                continue
+            lines.append("| " + " | ".join([
+                str(r["N"]), fmt(r["l0svgd_s_per_iter"]), fmt(a["l0svgd_s_per_iter"]),
+                fmt(r["l0svgd_s_per_iter"] / a["l0svgd_s_per_iter"], 2), fmt(r["particle_buffer_mib"]),
+                fmt(a["particle_buffer_mib"]), fmt(r["peak_rss_mib_per_rank"], 4),
+                fmt(a["peak_rss_mib_per_rank"], 4)]) + " |")
+    lines += ["", "Per-iteration phase times of l0svgd (seconds, max over ranks, the median run; with the "
+              "ring the exchange overlaps the kernel phase):", "",
+              "| N | d | P | exchange | gradient | gather | kernel | update |",
+              "|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append("| " + " | ".join([str(r["N"]), str(r["d"]), str(r["P"])] + [
+        lines.append("| " + " | ".join([str(r["N"]), str(r["d"]), str(r["P"]), r["exchange"]] + [
             fmt(r[c]) for c in ("gradient_s_per_iter", "gather_s_per_iter", "kernel_s_per_iter",
                                 "update_s_per_iter")]) + " |")
     lines += ["", f"Baseline peak RSS of an empty run (MPI, PETSc, HDF5, OpenBLAS): "

@@ -117,7 +117,14 @@ run_l0svgd() {  # N d P iterations output [extra options]
 # numpy's N x N float64 temporaries (about six of them) must fit in memory, and its run in a minute.
 numpy_fits() { awk -v n="$1" -v d="$2" 'BEGIN { exit !(n <= 8192 || d <= 100) }'; }
 
-$py scripts/timing_row.py --header | sed 's/$/,repeat,kernel_distances,blas/' > "$raw/l0svgd.csv"
+$py scripts/timing_row.py --header | sed 's/$/,repeat,kernel_distances,exchange,particle_buffer_mib,blas/' > "$raw/l0svgd.csv"
+record() {  # FILE REPEAT: one row of raw/l0svgd.csv
+  echo "$($py scripts/timing_row.py "$1"),$2,$($py -c "
+import h5py; t = h5py.File('$1', 'r')['timing'].attrs
+v = lambda k: t[k].decode() if isinstance(t[k], bytes) else str(t[k])
+print(','.join([v('kernel_distances'), v('exchange'), v('particle_buffer_mib'), v('blas').replace(',', ' ')]))")" \
+    >> "$raw/l0svgd.csv"
+}
 : > "$raw/numpy.jsonl"
 gemm_cases=()
 for n in ${BENCH_N:-256 1024 4096 16384}; do
@@ -134,25 +141,29 @@ for n in ${BENCH_N:-256 1024 4096 16384}; do
         log "N=$n d=$d: l0svgd on $p ranks, $it iterations, run $r of $repeat"
         f=$out/svgd_N${n}_d${d}_P${p}.h5
         run_l0svgd "$n" "$d" "$p" "$it" "$f"
-        echo "$($py scripts/timing_row.py "$f"),$r,$($py -c "
-import h5py; t = h5py.File('$f', 'r')['timing'].attrs
-print(t['kernel_distances'].decode() if isinstance(t['kernel_distances'], bytes) else t['kernel_distances'], end=',')
-b = t['blas']; print((b.decode() if isinstance(b, bytes) else b).replace(',', ' '))")" >> "$raw/l0svgd.csv"
+        record "$f" "$r"
       done
       gemm_cases+=("$n:$d:$p")
     done
   done
 done
 
-# The memory target: N = 32768, d = 100 on 2 ranks streams its kernel tiles (2 iterations).
+# Ring against allgather on 2 ranks, and the memory target: N = 32768, d = 100 streams its kernel
+# tiles (2 iterations each).
 if [[ -z ${BENCH_N:-} ]]; then
-  log "N=32768 d=100: l0svgd on 2 ranks (streamed kernel), 2 iterations"
+  for n in 4096 16384 32768; do
+    for r in $(seq "$repeat"); do
+      [[ $n == 32768 && $r -gt 1 ]] && continue
+      log "N=$n d=100: l0svgd on 2 ranks with the ring exchange, run $r"
+      f=$out/svgd_N${n}_d100_P2_ring.h5
+      run_l0svgd "$n" 100 2 2 "$f" -svgd_exchange ring
+      record "$f" "$r"
+    done
+  done
+  log "N=32768 d=100: l0svgd on 2 ranks (allgather, streamed kernel), 2 iterations"
   f=$out/svgd_N32768_d100_P2.h5
   run_l0svgd 32768 100 2 2 "$f"
-  echo "$($py scripts/timing_row.py "$f"),1,$($py -c "
-import h5py; t = h5py.File('$f', 'r')['timing'].attrs
-v = lambda k: t[k].decode() if isinstance(t[k], bytes) else t[k]
-print(v('kernel_distances') + ',' + v('blas').replace(',', ' '))")" >> "$raw/l0svgd.csv"
+  record "$f" 1
 fi
 
 log "machine's limit: OpenBLAS DGEMM at the kernel's shapes on P threads, vectorised exp"
