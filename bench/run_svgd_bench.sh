@@ -11,7 +11,7 @@
 #
 # Usage: bench/run_svgd_bench.sh [BUILD_DIR]        (default build/release; configured if needed)
 # Environment: BENCH_N, BENCH_D, BENCH_P (space-separated lists) shrink the grid; BENCH_WORK scales the
-# iteration counts (default 2.5e10 "flops" per run); BENCH_REPEAT; BENCH_MAX_LOAD waits (at most 30 min)
+# iteration counts (default 1e11 "flops" per run); BENCH_REPEAT; BENCH_MAX_LOAD waits (at most 30 min)
 # until the 1-minute load average is below it; BENCH_NICE runs every measured command under
 # `nice -n BENCH_NICE` (and sets the session's autogroup nice).
 #
@@ -100,11 +100,12 @@ for p in ${BENCH_P:-1 2}; do
 done
 
 # --- the grid ---------------------------------------------------------------------------------------------
-# Iterations: about BENCH_WORK flops of kernel and score work per run (6N²d + 2Nd²), at least 5 for
-# N <= 1024 and 2 above, at most 100.
+# Iterations: about BENCH_WORK flops of kernel and score work per run (6N²d + 2Nd²), at least 10 for
+# N <= 4096 and 3 above (so that the first iteration's page faults and BLAS buffers are amortised), at
+# most 100.
 iterations() {
-  awk -v n="$1" -v d="$2" -v w="${BENCH_WORK:-2.5e10}" 'BEGIN {
-    it = int(w / (6 * n * n * d + 2 * n * d * d) + 0.5); lo = (n <= 1024) ? 5 : 2
+  awk -v n="$1" -v d="$2" -v w="${BENCH_WORK:-1e11}" 'BEGIN {
+    it = int(w / (6 * n * n * d + 2 * n * d * d) + 0.5); lo = (n <= 4096) ? 10 : 3
     if (it < lo) it = lo; if (it > 100) it = 100; print it }'
 }
 run_l0svgd() {  # N d P iterations output [extra options]
@@ -132,7 +133,8 @@ for n in ${BENCH_N:-256 1024 4096 16384}; do
     [[ $n == 16384 && $d == 1000 ]] && continue  # 10 s per iteration and 6 GiB of [S X]: skipped
     it=$(iterations "$n" "$d")
     if numpy_fits "$n" "$d"; then
-      nit=$it; [[ $n -ge 16384 ]] && nit=1
+      # numpy's iterations all cost the same: a few suffice for the large cases.
+      nit=$it; [[ $n -ge 4096 && $nit -gt 5 ]] && nit=5; [[ $n -ge 16384 ]] && nit=1
       log "N=$n d=$d: numpy reference, $nit iterations"
       numpy -N "$n" -d "$d" --iterations "$nit" --json >> "$raw/numpy.jsonl"
     fi
@@ -156,7 +158,8 @@ if [[ -z ${BENCH_N:-} ]]; then
       [[ $n == 32768 && $r -gt 1 ]] && continue
       log "N=$n d=100: l0svgd on 2 ranks with the ring exchange, run $r"
       f=$out/svgd_N${n}_d100_P2_ring.h5
-      run_l0svgd "$n" 100 2 2 "$f" -svgd_exchange ring
+      its=$(iterations "$n" 100); [[ $n == 32768 ]] && its=2
+      run_l0svgd "$n" 100 2 "$its" "$f" -svgd_exchange ring
       record "$f" "$r"
     done
   done

@@ -101,7 +101,7 @@ SteinKernel::SteinKernel(const KernelSettings& settings, const Partition& partit
     right_.resize(n_, dim + 2);
     dot_.resize(n_);
   }
-  own_.resize(n_local_, 2 * dim);
+  own_.resize(ring_ ? n_local_ : 0, 2 * dim);
   mean_.resize(dim);
   left_.resize(n_local_, dim + 2);
   distances_.resize(n_local_, stored_ ? n_ : tile_);
@@ -134,7 +134,7 @@ void SteinKernel::exchange(const ConstMatrixRef& local) {
   if (ring_)
     own_ = local;
   else
-    gather_->gather(local, all_);
+    gather_->gather(local, all_); // this rank's rows are a block of all_
 }
 
 void SteinKernel::augment(const double* sx, Index rows, double* right, double* dot) {
@@ -184,29 +184,44 @@ template <class F> void SteinKernel::for_each_block(F&& f) {
   }
 }
 
+// Centres the positions, and in the same pass over each row builds its augmented distance row and
+// s·x (one read of [S X] instead of five).
 void SteinKernel::centre() {
+  const auto centre_rows = [&](Matrix& sx, Index rows) {
+    double spread = 0.0;
+    for (Index j = 0; j < rows; ++j) {
+      auto x = sx.row(j).tail(dim_);
+      x -= mean_.transpose();
+      const double norm = x.squaredNorm();
+      spread += norm;
+      if (!ring_) {
+        auto aug = right_.row(j);
+        aug.head(dim_) = -2.0 * x;
+        aug(dim_) = norm;
+        aug(dim_ + 1) = 1.0;
+        dot_(j) = sx.row(j).head(dim_).dot(x);
+      }
+    }
+    return spread;
+  };
   if (!ring_) {
-    auto positions = all_.rightCols(dim_);
-    mean_ = positions.colwise().sum().transpose() / static_cast<double>(n_);
-    positions.rowwise() -= mean_.transpose();
-    spread_squared_ = positions.squaredNorm();
-    own_ = all_.middleRows(begin_, n_local_);
-    augment(all_.data(), n_, right_.data(), dot_.data());
+    mean_ = all_.rightCols(dim_).colwise().sum().transpose() / static_cast<double>(n_);
+    spread_squared_ = centre_rows(all_, n_);
   } else {
     // Partial sums in rank order (ordered_sum), so every rank subtracts the same mean.
     Vector partial = own_.rightCols(dim_).colwise().sum().transpose(), total(dim_);
     ordered_sum(partial, total, comm_);
     mean_ = total / static_cast<double>(n_);
-    own_.rightCols(dim_).rowwise() -= mean_.transpose();
     Vector spread(1), spread_total(1);
-    spread(0) = own_.rightCols(dim_).squaredNorm();
+    spread(0) = centre_rows(own_, n_local_);
     ordered_sum(spread, spread_total, comm_);
     spread_squared_ = spread_total(0);
   }
-  left_.leftCols(dim_) = own_.rightCols(dim_);
+  const auto x = own().rightCols(dim_);
+  left_.leftCols(dim_) = x;
   left_.col(dim_).setOnes();
-  left_.col(dim_ + 1) = own_.rightCols(dim_).rowwise().squaredNorm();
-  flops_ += 4.0 * static_cast<double>(n_) * dim_;
+  left_.col(dim_ + 1) = x.rowwise().squaredNorm();
+  flops_ += 10.0 * static_cast<double>(n_) * dim_;
 }
 
 void SteinKernel::distance_tile(const double* right, Index c0, Index cols, double* out) {

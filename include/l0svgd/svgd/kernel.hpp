@@ -138,8 +138,12 @@ private:
   };
   template <class F> void for_each_block(F&& f);
   void augment(const double* sx, Index rows, double* right, double* dot);
-  auto local_scores() const { return own_.leftCols(dim_); }
-  auto local_positions() const { return own_.rightCols(dim_); }
+  /// This rank's [S X] rows, positions centred: own_ with the ring, a block of all_ otherwise.
+  Eigen::Map<const Matrix> own() const {
+    return {ring_ ? own_.data() : all_.data() + begin_ * 2 * dim_, n_local_, 2 * dim_};
+  }
+  auto local_scores() const { return own().leftCols(dim_); }
+  auto local_positions() const { return own().rightCols(dim_); }
   /// Distances of the local rows to `cols` rows of `right` into `out` (column-major, ld n_local),
   /// those rows being global columns [c0, c0 + cols).
   void distance_tile(const double* right, Index c0, Index cols, double* out);
@@ -158,7 +162,7 @@ private:
   bool with_discrepancy_ = false;
   PairMedian median_;
   std::unique_ptr<RowGather> gather_; // allgather
-  Matrix own_;                        // n_local × 2d, this rank's [S X], positions centred
+  Matrix own_;                        // ring: n_local × 2d, this rank's [S X], positions centred
   Matrix all_;                        // allgather: N × 2d; ring: 2 travelling blocks
   Vector mean_;                       // d
   // Distances by one GEMM with inner dimension d + 2, norms included: left row i = [x_i, 1,
