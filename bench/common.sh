@@ -50,3 +50,15 @@ describe_machine() {
   memory=$(free -g | awk '/^Mem:/ {print $2}')
   echo "$model (family $family model $cpu_model, $vector), $(nproc) cores, ${memory} GiB${hypervisor:+, $hypervisor guest}"
 }
+
+# The commit the measured code is at: the short hash, with "-dirty" when tracked files outside
+# bench/results differ from it (the benchmark's own result files are rewritten while it runs). Taken
+# when the run starts.
+code_revision() {
+  local rev
+  rev=$(git rev-parse --short HEAD 2> /dev/null) || { echo unknown; return; }
+  if [[ -n $(git status --porcelain --untracked-files=no -- . ':(exclude)bench/results' 2> /dev/null) ]]; then
+    rev="$rev-dirty"
+  fi
+  echo "$rev"
+}

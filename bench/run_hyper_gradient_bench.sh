@@ -83,8 +83,9 @@ if [[ $native == 1 ]]; then
 fi
 
 # --- measurements --------------------------------------------------------------------------------------------
-one_core=("${priority[@]}" taskset -c "$core" env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1)
+one_core=("${priority[@]}" taskset -c "$core" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1)
 machine=$(describe_machine)
+revision=$(code_revision)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $machine; load $load_before"
 
@@ -114,7 +115,7 @@ cat "$raw/hyper_gradient_torch.csv" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 meta=$(MACHINE="$machine" DATE="$(date -u +%Y-%m-%dT%H:%MZ)" \
-  REVISION="$(git describe --always --dirty 2> /dev/null || echo unknown)" LOAD_BEFORE="$load_before" \
+  REVISION="$revision" LOAD_BEFORE="$load_before" \
   LOAD_AFTER="$load_after" FLAGS="$flags_json" CORE="$core" NICE="${BENCH_NICE:-0}" $py -c "
 import json, os
 e = os.environ

@@ -65,6 +65,7 @@ if [[ -n ${BENCH_MAX_LOAD:-} ]]; then  # on a shared machine: wait (at most 30 m
   done
 fi
 machine=$(describe_machine)
+revision=$(code_revision)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $machine; load $load_before"
 
@@ -188,7 +189,7 @@ r = json.load(sys.stdin)
 print('; '.join(f\"{b.get('internal_api')} {b.get('version', '')} kernel {b.get('architecture', '?')}, \"
                 f\"{b.get('num_threads', '?')} threads\" for b in r['blas']))")
 numpy_version=$(env "${numpy_env[@]}" "$py" -c 'import numpy; print(numpy.__version__)')
-MACHINE="$machine" DATE="$(date -u +%Y-%m-%dT%H:%MZ)" REVISION="$(git describe --always --dirty 2> /dev/null || echo unknown)" \
+MACHINE="$machine" DATE="$(date -u +%Y-%m-%dT%H:%MZ)" REVISION="$revision" \
 LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CHECK="$check" NUMPY_BLAS="$numpy_blas" \
 NUMPY_VERSION="$numpy_version" NICE="${BENCH_NICE:-0}" REPEAT="$repeat" GEMM_BLAS="$(head -1 "$raw/gemm.log")" \
 $py -c "

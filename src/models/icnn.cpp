@@ -3,6 +3,8 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
 
+#include "icnn_activation.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,15 +14,13 @@ namespace {
 using Kind = IcnnParameter::Kind;
 
 // Shifted softplus σ(t) = softplus(t) − log 2 with σ' = sigmoid(t) and σ'' = sigmoid(t)(1 −
-// sigmoid(t)), from one vectorised exp(−|t|) (log(1 + e) rather than log1p: Eigen vectorises log,
-// and the absolute error is below 1e-16).
+// sigmoid(t)), by the loop compiled for the host's widest vector unit (a third of a dense posterior
+// gradient was spent here in Eigen's baseline SSE2 exp and log).
 void activate(const DenseMatrix& h, DenseMatrix& z, DenseMatrix& s1, DenseMatrix& s2) {
-  const auto a = h.array();
-  s1 = (-a.abs()).exp();
-  s2 = (1.0 + s1.array()).inverse();
-  z = a.max(0.0) + (1.0 + s1.array()).log() - M_LN2;
-  s1 = (a >= 0.0).select(s2.array(), s1.array() * s2.array());
-  s2 = s1.array() * (1.0 - s1.array());
+  z.resize(h.rows(), h.cols());
+  s1.resize(h.rows(), h.cols());
+  s2.resize(h.rows(), h.cols());
+  simd::shifted_softplus(h.data(), z.data(), s1.data(), s2.data(), h.size());
 }
 
 void resize_all(std::vector<DenseMatrix>& m, size_t n) {

@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include <Eigen/Eigenvalues>
+#include <vector>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/models/hyperelastic/icnn.hpp"
 #include "model_checks.hpp"
+// The activation loop is internal to the library; its accuracy is checked here directly.
+#include "../../src/models/icnn_activation.hpp"
 
 using namespace l0svgd;
 
@@ -273,4 +276,35 @@ TEST_CASE("initial parameters are reproducible and give moderate weights", "[icn
   const Vector w = weights_of(net, a);
   CHECK(w.allFinite());
   CHECK(w.cwiseAbs().maxCoeff() < 2.0);
+}
+
+TEST_CASE("the vectorised shifted softplus matches its definition to a few ulp", "[icnn]") {
+  // From far negative (σ → −log 2, σ' → e^h) through 0 to far positive, where log1p(e) has its
+  // branch point of the argument reduction (e = √2 − 1) and its small-e regime.
+  const Index m = 400001;
+  std::vector<double> h(m), z(m), s1(m), s2(m);
+  for (Index i = 0; i < m; ++i)
+    h[i] = -60.0 + 120.0 * static_cast<double>(i) / static_cast<double>(m - 1);
+  h.push_back(std::log(std::sqrt(2.0) - 1.0)); // e exactly at the branch point
+  z.resize(h.size());
+  s1.resize(h.size());
+  s2.resize(h.size());
+  l0svgd::simd::shifted_softplus(h.data(), z.data(), s1.data(), s2.data(),
+                                 static_cast<Index>(h.size()));
+  double worst_z = 0.0, worst_s = 0.0, worst_s2 = 0.0;
+  for (size_t i = 0; i < h.size(); ++i) {
+    const double a = h[i], e = std::exp(-std::abs(a));
+    const double zr = std::max(a, 0.0) + std::log1p(e) - std::log(2.0);
+    const double sr = a >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    worst_z = std::max(worst_z, std::abs(z[i] - zr) / std::max(1.0, std::abs(zr)));
+    worst_s = std::max(worst_s, std::abs(s1[i] - sr) / sr);
+    // s2 = s1 (1 − s1): an ulp of s1 near 1 is a large relative change of 1 − s1, so the bound
+    // is absolute, |Δs2| ≤ |1 − 2 s1| |Δs1| + rounding.
+    worst_s2 = std::max(worst_s2, std::abs(s2[i] - sr * (1.0 - sr)));
+  }
+  INFO("worst relative error of z " << worst_z << ", of s1 " << worst_s << "; worst |Δs2| "
+                                    << worst_s2);
+  CHECK(worst_z <= 1e-15);
+  CHECK(worst_s <= 1e-15);
+  CHECK(worst_s2 <= 5e-16); // the bound on Δs1 above plus the rounding of one product
 }
