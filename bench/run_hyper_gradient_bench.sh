@@ -71,7 +71,7 @@ compile_flags() {  # BUILD_DIR: the flags of its Release compile lines
   local cache=$1/CMakeCache.txt flags
   flags="$(sed -n 's/^CMAKE_CXX_FLAGS:[A-Z]*=//p' "$cache") $(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:[A-Z]*=//p' "$cache")"
   grep -q '^L0SVGD_NATIVE:BOOL=ON' "$cache" && flags="$flags -march=native"
-  echo "$(echo $flags) -DEIGEN_DONT_PARALLELIZE"
+  echo "$(echo $flags) -DEIGEN_DONT_PARALLELIZE -DEIGEN_USE_BLAS (products through OpenBLAS), activations by a run-time-dispatched vector loop"
 }
 build_bench "$build"
 builds=(l0svgd)

@@ -316,7 +316,7 @@ def write_tables(cpp_csvs, rows, meta, csv_path, md_path):
         f"≥ {meta['min_time']} s each.",
     ]
     for b in builds:
-        lines.append(f"- {b}: `bench_hyper_gradient`, Eigen, compiled with {meta['flags'].get(b, '?')}.")
+        lines.append(f"- {b}: `bench_hyper_gradient`, compiled with {meta['flags'].get(b, '?')}.")
     lines += [
         f"- PyTorch {meta['torch']}, float64, eager, `torch.set_num_threads(1)`, BLAS: "
         f"{meta['blas']}; particle blocks larger than {meta['chunk']} are evaluated in chunks of "
