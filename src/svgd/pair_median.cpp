@@ -75,38 +75,37 @@ PairMedian::PairMedian(MPI_Comm comm, std::size_t candidate_bytes)
     : comm_(comm), candidate_bytes_(candidate_bytes), local_(uint64_t{1} << kWidth[0], 0),
       global_(uint64_t{1} << kWidth[0]) {}
 
-void PairMedian::histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
-                                 const Digit& digit) {
+// Counts the keys `visit` passes that match the digit's prefix into `h`, and records the occupied
+// range of bins (so that only it is reduced and cleared).
+template <class Visit>
+void PairMedian::count_digit(const Digit& digit, Visit&& visit) {
   const uint64_t bins_mask = (uint64_t{1} << digit.width) - 1;
   int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
   uint64_t* h = local_.data();
-  const Index n = n_global_;
-  tiles([&](const DistanceTile& t) {
-    for_each_pair(t, n_local, local_begin, n, [&](uint64_t key) {
-      if ((key & digit.mask) == digit.prefix) {
-        const int64_t b = static_cast<int64_t>((key >> digit.shift) & bins_mask);
-        ++h[b];
-        lo = std::min(lo, b);
-        hi = std::max(hi, b);
-      }
-    });
+  visit([&](uint64_t key) {
+    if ((key & digit.mask) == digit.prefix) {
+      const int64_t b = static_cast<int64_t>((key >> digit.shift) & bins_mask);
+      ++h[b];
+      lo = std::min(lo, b);
+      hi = std::max(hi, b);
+    }
   });
   bin_lo_ = hi < 0 ? 0 : lo;
   bin_hi_ = hi;
 }
 
+void PairMedian::histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
+                                 const Digit& digit) {
+  count_digit(digit, [&](auto&& count) {
+    tiles([&](const DistanceTile& t) { for_each_pair(t, n_local, local_begin, n_global_, count); });
+  });
+}
+
 void PairMedian::histogram_candidates(const Digit& digit) {
-  const uint64_t bins_mask = (uint64_t{1} << digit.width) - 1;
-  int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
-  for (uint64_t key : candidates_)
-    if ((key & digit.mask) == digit.prefix) {
-      const int64_t b = static_cast<int64_t>((key >> digit.shift) & bins_mask);
-      ++local_[b];
-      lo = std::min(lo, b);
-      hi = std::max(hi, b);
-    }
-  bin_lo_ = hi < 0 ? 0 : lo;
-  bin_hi_ = hi;
+  count_digit(digit, [&](auto&& count) {
+    for (uint64_t key : candidates_)
+      count(key);
+  });
 }
 
 void PairMedian::collect(const DistanceTiles& tiles, Index n_local, Index local_begin,

@@ -59,6 +59,7 @@ private:
   void histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
                        const Digit& digit);
   void histogram_candidates(const Digit& digit);
+  template <class Visit> void count_digit(const Digit& digit, Visit&& visit);
   void collect(const DistanceTiles& tiles, Index n_local, Index local_begin, uint64_t prefix,
                uint64_t mask, uint64_t count);
   /// This rank's smallest key above `top` (kNone if none).
