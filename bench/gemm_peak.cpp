@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../src/core/simd_math.hpp"
 #include "../src/svgd/kernel_simd.hpp"
 #include "l0svgd/core/blas.hpp"
 #include "l0svgd/core/types.hpp"
@@ -46,8 +47,8 @@ void run_case(const Case& c, double min_time) {
   const Eigen::MatrixXd kernel = Eigen::MatrixXd::Random(c.n, c.n);
   Matrix product(c.n, 2 * c.d);
   const auto positions = scores_positions.rightCols(c.d);
-  const double t_distances = seconds_per_call(
-      [&] { distances.noalias() = positions * positions.transpose(); }, min_time);
+  const double t_distances =
+      seconds_per_call([&] { distances.noalias() = positions * positions.transpose(); }, min_time);
   const double t_product =
       seconds_per_call([&] { product.noalias() = kernel * scores_positions; }, min_time);
   // Exponential rate on one core over an L2-sized block, as the kernel's tiles are.
@@ -62,7 +63,8 @@ void run_case(const Case& c, double min_time) {
   const double f_distances = 2.0 * nn * c.d, f_product = 4.0 * nn * c.d;
   std::printf("%ld,%ld,%ld,%.4f,%.4f,%.4f,%.4f\n", static_cast<long>(c.n), static_cast<long>(c.d),
               static_cast<long>(c.threads), f_distances / t_distances / 1e9,
-              f_product / t_product / 1e9, (f_distances + f_product) / (t_distances + t_product) / 1e9,
+              f_product / t_product / 1e9,
+              (f_distances + f_product) / (t_distances + t_product) / 1e9,
               static_cast<double>(m) / t_exp / 1e9);
   std::fflush(stdout);
 }

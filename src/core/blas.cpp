@@ -11,9 +11,13 @@ char* openblas_get_corename(void);
 
 namespace l0svgd {
 
-void set_blas_threads(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
+void set_blas_threads(int threads) {
+  openblas_set_num_threads(threads < 1 ? 1 : threads);
+}
 
-int blas_threads() { return openblas_get_num_threads(); }
+int blas_threads() {
+  return openblas_get_num_threads();
+}
 
 std::string blas_description() {
   std::string text = openblas_get_config();

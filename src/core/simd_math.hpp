@@ -1,8 +1,9 @@
 #pragma once
-// Branch-free elementwise functions that GCC vectorises, for loops compiled once per instruction set
-// (target_clones) and dispatched at load time: the kernel's exponentials (src/svgd/kernel_simd.cpp) and
-// the ICNN's softplus activations (src/models/icnn_activation.cpp). Internal to the library. Files that
-// use them are built with -ffp-contract=fast -fno-math-errno (src/CMakeLists.txt).
+// Branch-free elementwise functions that GCC vectorises, for loops compiled once per instruction
+// set (target_clones) and dispatched at load time: the kernel's exponentials
+// (src/svgd/kernel_simd.cpp) and the ICNN's softplus activations (src/models/icnn_activation.cpp).
+// Internal to the library. Files that use them are built with -ffp-contract=fast -fno-math-errno
+// (src/CMakeLists.txt).
 #include <cstdint>
 #include <cstring>
 
@@ -11,10 +12,22 @@
 
 namespace l0svgd::simd {
 
+/// The level L0SVGD_CLONES dispatches to on this host: "avx512", "avx2" or "baseline" (the same
+/// tests, in the same order, as GCC's resolver for those targets).
+inline const char* instruction_set() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return "avx512";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "avx2";
+  return "baseline";
+}
+
 // exp(x) for x ≤ 0 without a library call: x = k ln 2 + r with |r| ≤ ln 2 / 2 (k by the 1.5·2⁵²
-// rounding trick, ln 2 split in two for an exact k ln 2), exp(r) by its Taylor polynomial of degree 13
-// (truncation below 2⁻⁵³ relative), times 2^k built in the exponent bits. Below −708 the result is 0
-// instead of a subnormal.
+// rounding trick, ln 2 split in two for an exact k ln 2), exp(r) by its Taylor polynomial of degree
+// 13 (truncation below 2⁻⁵³ relative), times 2^k built in the exponent bits. Below −708 the result
+// is 0 instead of a subnormal.
 inline double exp_le0(double x) {
   const double lowest = -708.0;
   const bool underflow = x < lowest;
@@ -50,8 +63,8 @@ inline double exp_le0(double x) {
 // 1e-17). u − 1 is formed as e (or (e − 1)/2), exactly, so small e keep their relative accuracy.
 inline double log1p_01(double e) {
   const bool high = e > 0.41421356237309503;
-  const double num = high ? (e - 1.0) * 0.5 : e;        // u − 1 after the halving
-  const double den = high ? (e + 3.0) * 0.5 : e + 2.0;  // u + 1 after the halving
+  const double num = high ? (e - 1.0) * 0.5 : e;       // u − 1 after the halving
+  const double den = high ? (e + 3.0) * 0.5 : e + 2.0; // u + 1 after the halving
   const double s = num / den, s2 = s * s;
   double p = 1.0 / 21.0;
   p = p * s2 + 1.0 / 19.0;

@@ -84,9 +84,9 @@ void SvgdOutput::finish(SvgdEngine& engine, const SvgdRunSummary& summary, doubl
   h5_.write_attribute("/timing", "kernel_buffer_mib", engine.kernel().buffer_bytes() / 1048576.0);
   h5_.write_attribute("/timing", "particle_buffer_mib",
                       engine.kernel().particle_buffer_bytes() / 1048576.0);
-  h5_.write_attribute("/timing", "exchange",
-                      std::string(engine.kernel().exchange_mode() == Exchange::Ring ? "ring"
-                                                                                    : "allgather"));
+  h5_.write_attribute(
+      "/timing", "exchange",
+      std::string(engine.kernel().exchange_mode() == Exchange::Ring ? "ring" : "allgather"));
 }
 
 } // namespace l0svgd

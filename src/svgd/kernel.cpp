@@ -1,5 +1,6 @@
 #include "l0svgd/svgd/kernel.hpp"
 
+#include "../core/simd_math.hpp"
 #include "kernel_simd.hpp"
 
 #include "l0svgd/core/error.hpp"
@@ -11,10 +12,18 @@
 namespace l0svgd {
 namespace {
 
-double rbf_value(double r2, double h) { return std::exp(-r2 / h); }
-double rbf_weight(double k, double h) { return 2.0 * k / h; }
-double imq_value(double r2, double h) { return 1.0 / std::sqrt(1.0 + r2 / h); }
-double imq_weight(double k, double h) { return k * k * k / h; }
+double rbf_value(double r2, double h) {
+  return std::exp(-r2 / h);
+}
+double rbf_weight(double k, double h) {
+  return 2.0 * k / h;
+}
+double imq_value(double r2, double h) {
+  return 1.0 / std::sqrt(1.0 + r2 / h);
+}
+double imq_weight(double k, double h) {
+  return k * k * k / h;
+}
 
 const KernelFamily kFamilies[] = {{KernelType::Rbf, "rbf", rbf_value, rbf_weight},
                                   {KernelType::Imq, "imq", imq_value, imq_weight}};
@@ -56,7 +65,9 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix) {
   return settings;
 }
 
-const char* kernel_name(KernelType type) { return kernel_family(type).name; }
+const char* kernel_name(KernelType type) {
+  return kernel_family(type).name;
+}
 
 double kernel_value(KernelType type, double r2, double h) {
   return kernel_family(type).value(r2, h);
@@ -70,7 +81,9 @@ double median_heuristic_bandwidth(double median_squared_distance, Index n_partic
   return median_squared_distance / std::log(static_cast<double>(n_particles) + 1.0);
 }
 
-const char* kernel_instruction_set() { return simd::instruction_set(); }
+const char* kernel_instruction_set() {
+  return simd::instruction_set();
+}
 
 namespace {
 constexpr int kRingTag = 7301;
@@ -117,10 +130,9 @@ SteinKernel::SteinKernel(const KernelSettings& settings, const Partition& partit
 SteinKernel::~SteinKernel() = default;
 
 double SteinKernel::buffer_bytes() const {
-  const double doubles =
-      static_cast<double>(distances_.size() + values_.size() + weights_.size() + all_.size() +
-                          own_.size() + left_.size() + right_.size() + dot_.size() +
-                          attraction_.size() + repulsion_.size());
+  const double doubles = static_cast<double>(
+      distances_.size() + values_.size() + weights_.size() + all_.size() + own_.size() +
+      left_.size() + right_.size() + dot_.size() + attraction_.size() + repulsion_.size());
   return doubles * sizeof(double);
 }
 
@@ -172,8 +184,8 @@ template <class F> void SteinKernel::for_each_block(F&& f) {
       // Counted in doubles: a block beyond 2³¹ doubles (16 GiB) per rank is out of reach anyway.
       L0_MPI(MPI_Irecv(all_.data() + (1 - current) * stride, static_cast<int>(rows * 2 * dim_),
                        MPI_DOUBLE, previous, kRingTag, comm_, &requests[pending++]));
-      L0_MPI(MPI_Isend(buffer, static_cast<int>(sent * 2 * dim_), MPI_DOUBLE, next, kRingTag,
-                       comm_, &requests[pending++]));
+      L0_MPI(MPI_Isend(buffer, static_cast<int>(sent * 2 * dim_), MPI_DOUBLE, next, kRingTag, comm_,
+                       &requests[pending++]));
     }
     const Index rows = partition_.count(owner);
     augment(buffer, rows, right_.data(), dot_.data());
@@ -186,6 +198,14 @@ template <class F> void SteinKernel::for_each_block(F&& f) {
 
 // Centres the positions, and in the same pass over each row builds its augmented distance row and
 // s·x (one read of [S X] instead of five).
+// Calls f(block, offset, cols) for the tiles of `tile_` columns of every block, in block order.
+template <class F> void SteinKernel::for_each_tile(F&& f) {
+  for_each_block([&](const Block& b) {
+    for (Index off = 0; off < b.rows; off += tile_)
+      f(b, off, std::min(tile_, b.rows - off));
+  });
+}
+
 void SteinKernel::centre() {
   const auto centre_rows = [&](Matrix& sx, Index rows) {
     double spread = 0.0;
@@ -247,12 +267,9 @@ DistanceTiles SteinKernel::distance_tiles() {
       f(DistanceTile{distances_.data(), ld, n_, 0});
       return;
     }
-    for_each_block([&](const Block& b) {
-      for (Index off = 0; off < b.rows; off += tile_) {
-        const Index cols = std::min(tile_, b.rows - off);
-        distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, distances_.data());
-        f(DistanceTile{distances_.data(), ld, cols, b.begin + off});
-      }
+    for_each_tile([&](const Block& b, Index off, Index cols) {
+      distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, distances_.data());
+      f(DistanceTile{distances_.data(), ld, cols, b.begin + off});
     });
   };
 }
@@ -298,17 +315,11 @@ double SteinKernel::compute(bool with_discrepancy) {
   repulsion_dot_.setZero();
   trace_term_.setZero();
   const Index ld = std::max<Index>(n_local_, 1);
-  auto tile_pass = [&](auto&& per_tile) {
-    for_each_block([&](const Block& b) {
-      for (Index off = 0; off < b.rows; off += tile_)
-        per_tile(b, off, std::min(tile_, b.rows - off));
-    });
-  };
 
   if (settings_.bandwidth > 0.0) {
     // Fixed bandwidth: distances and products in one pass, each tile in cache.
     bandwidth_ = settings_.bandwidth;
-    tile_pass([&](const Block& b, Index off, Index cols) {
+    for_each_tile([&](const Block& b, Index off, Index cols) {
       distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, distances_.data());
       accumulate_tile(b, off, cols, distances_.data(), with_discrepancy);
     });
@@ -316,17 +327,13 @@ double SteinKernel::compute(bool with_discrepancy) {
     // First pass: the distances, and the median's first histogram while each tile is in cache.
     // Kept distances are not computed again; streamed ones are, for each later pass.
     median_.begin(n_local_, begin_, n_);
-    tile_pass([&](const Block& b, Index off, Index cols) {
+    for_each_tile([&](const Block& b, Index off, Index cols) {
       double* d = stored_ ? distances_.data() + (b.begin + off) * n_local_ : distances_.data();
       distance_tile(b.right + off * (dim_ + 2), b.begin + off, cols, d);
       median_.add_tile(DistanceTile{d, ld, cols, b.begin + off});
     });
-    const double med2 = median_.finish(distance_tiles());
-    if (!(med2 > 0.0))
-      throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
-                  "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
-    bandwidth_ = median_heuristic_bandwidth(med2, n_);
-    tile_pass([&](const Block& b, Index off, Index cols) {
+    bandwidth_ = median_bandwidth(median_.finish(distance_tiles()), n_);
+    for_each_tile([&](const Block& b, Index off, Index cols) {
       double* d = distances_.data();
       if (stored_)
         d += (b.begin + off) * n_local_;

@@ -34,8 +34,8 @@ void rbf_tile(const double* d, double* k, Index rows, Index cols, Index ld, doub
 }
 
 L0SVGD_CLONES
-void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Index ld,
-              double inv_h, double* row_weight, double* row_trace) {
+void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Index ld, double inv_h,
+              double* row_weight, double* row_trace) {
   double* __restrict wsum = row_weight;
   for (Index j = 0; j < cols; ++j) {
     const double* __restrict dc = d + j * ld;
@@ -69,17 +69,6 @@ L0SVGD_CLONES
 void exp_nonpositive(const double* x, double* y, Index n) {
   for (Index i = 0; i < n; ++i)
     y[i] = exp_le0(x[i]);
-}
-
-const char* instruction_set() {
-  __builtin_cpu_init();
-  // The same tests, in the same order, as the target_clones resolver above.
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-    return "avx512";
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return "avx2";
-  return "baseline";
 }
 
 } // namespace l0svgd::simd

@@ -16,13 +16,10 @@ void rbf_tile(const double* d, double* k, Index rows, Index cols, Index ld, doub
 
 /// IMQ: k(i, j) = (1 + d·inv_h)^(−1/2) and w(i, j) = k³·inv_h (all with leading dimension ld);
 /// row_weight[i] += Σ_j w; when `row_trace` is not null, row_trace[i] += Σ_j d·k⁵.
-void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Index ld,
-              double inv_h, double* row_weight, double* row_trace);
+void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Index ld, double inv_h,
+              double* row_weight, double* row_trace);
 
 /// exp(x) for x ≤ 0 elementwise, the same polynomial as rbf_tile (tests compare it with std::exp).
 void exp_nonpositive(const double* x, double* y, Index n);
-
-/// The instruction-set level the dispatcher picked on this host: "avx512", "avx2" or "baseline".
-const char* instruction_set();
 
 } // namespace l0svgd::simd

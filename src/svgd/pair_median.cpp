@@ -75,12 +75,11 @@ PairMedian::PairMedian(MPI_Comm comm, std::size_t candidate_bytes)
     : comm_(comm), candidate_bytes_(candidate_bytes), local_(uint64_t{1} << kWidth[0], 0),
       global_(uint64_t{1} << kWidth[0]) {}
 
-// Counts the keys `visit` passes that match the digit's prefix into `h`, and records the occupied
-// range of bins (so that only it is reduced and cleared).
-template <class Visit>
-void PairMedian::count_digit(const Digit& digit, Visit&& visit) {
+// Counts the keys `visit` passes that match the digit's prefix, widening the occupied range of bins
+// [bin_lo_, bin_hi_] (so that only it is reduced and cleared; empty while bin_hi_ < 0).
+template <class Visit> void PairMedian::count_digit(const Digit& digit, Visit&& visit) {
   const uint64_t bins_mask = (uint64_t{1} << digit.width) - 1;
-  int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
+  int64_t lo = bin_lo_, hi = bin_hi_;
   uint64_t* h = local_.data();
   visit([&](uint64_t key) {
     if ((key & digit.mask) == digit.prefix) {
@@ -90,14 +89,21 @@ void PairMedian::count_digit(const Digit& digit, Visit&& visit) {
       hi = std::max(hi, b);
     }
   });
-  bin_lo_ = hi < 0 ? 0 : lo;
+  bin_lo_ = lo;
   bin_hi_ = hi;
 }
 
-void PairMedian::histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
-                                 const Digit& digit) {
+void PairMedian::clear_range() {
+  if (bin_hi_ >= 0)
+    std::fill(local_.begin() + bin_lo_, local_.begin() + bin_hi_ + 1, 0);
+  bin_lo_ = std::numeric_limits<int64_t>::max();
+  bin_hi_ = -1;
+}
+
+void PairMedian::histogram_tiles(const DistanceTiles& tiles, const Digit& digit) {
   count_digit(digit, [&](auto&& count) {
-    tiles([&](const DistanceTile& t) { for_each_pair(t, n_local, local_begin, n_global_, count); });
+    tiles(
+        [&](const DistanceTile& t) { for_each_pair(t, n_local_, local_begin_, n_global_, count); });
   });
 }
 
@@ -108,15 +114,15 @@ void PairMedian::histogram_candidates(const Digit& digit) {
   });
 }
 
-void PairMedian::collect(const DistanceTiles& tiles, Index n_local, Index local_begin,
-                         uint64_t prefix, uint64_t mask, uint64_t count) {
+void PairMedian::collect(const DistanceTiles& tiles, uint64_t prefix, uint64_t mask,
+                         uint64_t count) {
   // The histogram gave this rank's count, so the copy is sized first and the loop makes no call
   // and has one well-predicted branch.
   candidates_.resize(count);
   uint64_t* out = candidates_.data();
   uint64_t found = 0;
   tiles([&](const DistanceTile& t) {
-    for_each_pair(t, n_local, local_begin, n_global_, [&](uint64_t key) {
+    for_each_pair(t, n_local_, local_begin_, n_global_, [&](uint64_t key) {
       if ((key & mask) == prefix) {
         if (found < count)
           out[found] = key;
@@ -146,22 +152,12 @@ void PairMedian::begin(Index n_local, Index local_begin, Index n_global) {
   n_global_ = n_global;
   n_local_ = n_local;
   local_begin_ = local_begin;
-  first_lo_ = std::numeric_limits<int64_t>::max();
-  first_hi_ = -1;
+  clear_range();
 }
 
 void PairMedian::add_tile(const DistanceTile& tile) {
-  const int shift = kShift[0];
-  int64_t lo = first_lo_, hi = first_hi_;
-  uint64_t* h = local_.data();
-  for_each_pair(tile, n_local_, local_begin_, n_global_, [&](uint64_t key) {
-    const int64_t b = static_cast<int64_t>(key >> shift);
-    ++h[b];
-    lo = std::min(lo, b);
-    hi = std::max(hi, b);
-  });
-  first_lo_ = lo;
-  first_hi_ = hi;
+  count_digit(Digit{kShift[0], kWidth[0], 0, 0},
+              [&](auto&& count) { for_each_pair(tile, n_local_, local_begin_, n_global_, count); });
 }
 
 double PairMedian::operator()(const DistanceTiles& tiles, Index n_local, Index local_begin,
@@ -172,8 +168,7 @@ double PairMedian::operator()(const DistanceTiles& tiles, Index n_local, Index l
 }
 
 double PairMedian::finish(const DistanceTiles& tiles) {
-  const Index n_local = n_local_, local_begin = local_begin_, n_global = n_global_;
-  const uint64_t n = static_cast<uint64_t>(n_global);
+  const uint64_t n = static_cast<uint64_t>(n_global_);
   const uint64_t pairs = n * (n - 1) / 2;
   const uint64_t lower_rank = (pairs - 1) / 2, upper_rank = pairs / 2;
 
@@ -183,27 +178,22 @@ double PairMedian::finish(const DistanceTiles& tiles) {
   bool collected = false;
   for (int pass = 0; pass < kDigits; ++pass) {
     const Digit digit{kShift[pass], kWidth[pass], prefix, mask};
-    if (pass == 0) { // added tile by tile
-      bin_lo_ = first_hi_ < 0 ? 0 : first_lo_;
-      bin_hi_ = first_hi_;
-    } else if (collected) {
+    if (pass > 0 && collected) // the first digit was added tile by tile
       histogram_candidates(digit);
-    } else {
-      histogram_tiles(tiles, n_local, local_begin, digit);
-    }
+    else if (pass > 0)
+      histogram_tiles(tiles, digit);
     // Reduce only the occupied range of bins.
-    int64_t range[2] = {bin_hi_ < 0 ? std::numeric_limits<int64_t>::max() : bin_lo_, -bin_hi_};
+    int64_t range[2] = {bin_lo_, -bin_hi_}; // an empty range is {max, 1}
     L0_MPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPI_INT64_T, MPI_MIN, comm_));
     const int64_t lo = range[0], count = -range[1] - range[0] + 1;
-    L0_MPI(MPI_Allreduce(local_.data() + lo, global_.data(), static_cast<int>(count),
-                         MPI_UINT64_T, MPI_SUM, comm_));
+    L0_MPI(MPI_Allreduce(local_.data() + lo, global_.data(), static_cast<int>(count), MPI_UINT64_T,
+                         MPI_SUM, comm_));
     int64_t bin = 0;
     uint64_t skipped = 0;
     while (skipped + global_[bin] <= target)
       skipped += global_[bin++];
     const uint64_t local_in_bin = local_[lo + bin];
-    if (bin_hi_ >= 0)
-      std::fill(local_.begin() + bin_lo_, local_.begin() + bin_hi_ + 1, 0);
+    clear_range();
     target -= skipped;
     below += skipped;
     in_bin = global_[bin];
@@ -216,7 +206,7 @@ double PairMedian::finish(const DistanceTiles& tiles) {
       int fits = local_in_bin * sizeof(uint64_t) <= candidate_bytes_ ? 1 : 0;
       L0_MPI(MPI_Allreduce(MPI_IN_PLACE, &fits, 1, MPI_INT, MPI_MIN, comm_));
       if (fits) {
-        collect(tiles, n_local, local_begin, prefix, mask, local_in_bin);
+        collect(tiles, prefix, mask, local_in_bin);
         collected = true;
       }
     }
@@ -241,7 +231,9 @@ double PairMedian::finish(const DistanceTiles& tiles) {
       for (uint64_t key : candidates_)
         consider(key);
     } else {
-      tiles([&](const DistanceTile& t) { for_each_pair(t, n_local, local_begin, n_global, consider); });
+      tiles([&](const DistanceTile& t) {
+        for_each_pair(t, n_local_, local_begin_, n_global_, consider);
+      });
     }
     L0_MPI(MPI_Allreduce(MPI_IN_PLACE, found, 2, MPI_UINT64_T, MPI_MIN, comm_));
     // Rarely, the lower middle value is the largest of the copied bin, so the upper one lies
@@ -268,16 +260,12 @@ double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin
   return (*this)(tiles, n_local, local_begin, distances.cols());
 }
 
-double select_bandwidth(double fixed, PairMedian& median, const DistanceTiles& tiles,
-                        Index n_local, Index local_begin, Index n_global) {
-  if (fixed > 0.0)
-    return fixed;
+double median_bandwidth(double median_squared_distance, Index n_global) {
   // Identical on every rank, so every rank throws together.
-  const double med2 = median(tiles, n_local, local_begin, n_global);
-  if (!(med2 > 0.0))
+  if (!(median_squared_distance > 0.0))
     throw Error("SVGD: at least half of the particle pairs coincide, so the median-heuristic "
                 "bandwidth is 0; spread the initial particles or set -svgd_bandwidth");
-  return median_heuristic_bandwidth(med2, n_global);
+  return median_heuristic_bandwidth(median_squared_distance, n_global);
 }
 
 } // namespace l0svgd

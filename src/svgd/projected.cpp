@@ -70,10 +70,12 @@ ProjectedSvgdEngine::ProjectedSvgdEngine(const Model& model, const SvgdSettings&
       local_statistics_(partition_.n_local(), 4), statistics_(partition_.n_global(), 4),
       discrepancy_rows_(partition_.n_local()), likelihood_gradients_(partition_.n_local(), dim_),
       all_gradients_(partition_.n_global(), dim_), gather_gradients_(partition_, dim_, comm),
-      gather_statistics_(partition_, 4, comm),
-      events_{log_event("PSVGDGradient"), log_event("PSVGDBasis"),
-                             log_event("PSVGDGather"),   log_event("PSVGDKernel"),
-                             log_event("PSVGDKSD"),      log_event("PSVGDUpdate")} {
+      gather_statistics_(partition_, 4, comm), events_{log_event("PSVGDGradient"),
+                                                       log_event("PSVGDBasis"),
+                                                       log_event("PSVGDGather"),
+                                                       log_event("PSVGDKernel"),
+                                                       log_event("PSVGDKSD"),
+                                                       log_event("PSVGDUpdate")} {
   const Index cap = projection_.max_rank > 0 ? std::min(projection_.max_rank, dim_) : dim_;
   budget_ = std::min(projection_.initial_rank, cap);
 }

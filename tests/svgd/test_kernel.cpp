@@ -187,18 +187,18 @@ TEST_CASE("Stein direction and KSD match pair-by-pair references on every rank c
       for (double fixed_h : {0.0, 0.8})
         for (bool streamed : {false, true})
           for (Exchange exchange : {Exchange::Allgather, Exchange::Ring}) {
-        INFO(kernel_name(type) << " offset " << offset << " h " << fixed_h << " streamed "
-                               << streamed << " ring " << (exchange == Exchange::Ring));
-        const KernelRun run = distributed_run(type, x, s, fixed_h, streamed, exchange);
-        const double h =
-            fixed_h > 0 ? fixed_h : median_heuristic_bandwidth(serial_pair_median(x), n);
-        const double tol = offset > 0 ? 1e-9 : 1e-13;
-        CHECK(run.bandwidth == Approx(h).epsilon(tol));
-        const Matrix phi = reference_direction(type, x, s, h);
-        CHECK((run.phi - phi).cwiseAbs().maxCoeff() <= tol * phi.cwiseAbs().maxCoeff());
-        const double ksd = reference_ksd_squared(type, x, s, h);
-        CHECK(run.ksd_squared == Approx(ksd).epsilon(100 * tol));
-      }
+            INFO(kernel_name(type) << " offset " << offset << " h " << fixed_h << " streamed "
+                                   << streamed << " ring " << (exchange == Exchange::Ring));
+            const KernelRun run = distributed_run(type, x, s, fixed_h, streamed, exchange);
+            const double h =
+                fixed_h > 0 ? fixed_h : median_heuristic_bandwidth(serial_pair_median(x), n);
+            const double tol = offset > 0 ? 1e-9 : 1e-13;
+            CHECK(run.bandwidth == Approx(h).epsilon(tol));
+            const Matrix phi = reference_direction(type, x, s, h);
+            CHECK((run.phi - phi).cwiseAbs().maxCoeff() <= tol * phi.cwiseAbs().maxCoeff());
+            const double ksd = reference_ksd_squared(type, x, s, h);
+            CHECK(run.ksd_squared == Approx(ksd).epsilon(100 * tol));
+          }
   }
 }
 

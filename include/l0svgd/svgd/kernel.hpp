@@ -79,8 +79,8 @@ const char* kernel_instruction_set();
 /// With K the kernel matrix and R the repulsion weights R_ij = w(K_ij) of the local rows against
 /// all rows, φ = (K S + diag(R 1) X_loc − R X) / N. For RBF R = (2/h) K, so K·[S X] is one GEMM
 /// per tile; IMQ needs K·S and R·X. Positions are centred on their mean first: every formula
-/// depends on differences only, and centring removes the cancellation of ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j
-/// far from the origin.
+/// depends on differences only, and centring removes the cancellation of ‖x_i‖² + ‖x_j‖² − 2
+/// x_i·x_j far from the origin.
 ///
 /// Exchange: with allgather every rank holds the N × 2d [S X]; with ring it holds its own block and
 /// two travelling ones (the one in use, the next one arriving with non-blocking messages while the
@@ -137,6 +137,7 @@ private:
     Index rows, begin;
   };
   template <class F> void for_each_block(F&& f);
+  template <class F> void for_each_tile(F&& f);
   void augment(const double* sx, Index rows, double* right, double* dot);
   /// This rank's [S X] rows, positions centred: own_ with the ring, a block of all_ otherwise.
   Eigen::Map<const Matrix> own() const {

@@ -56,29 +56,26 @@ public:
 
 private:
   struct Digit;
-  void histogram_tiles(const DistanceTiles& tiles, Index n_local, Index local_begin,
-                       const Digit& digit);
+  void histogram_tiles(const DistanceTiles& tiles, const Digit& digit);
   void histogram_candidates(const Digit& digit);
   template <class Visit> void count_digit(const Digit& digit, Visit&& visit);
-  void collect(const DistanceTiles& tiles, Index n_local, Index local_begin, uint64_t prefix,
-               uint64_t mask, uint64_t count);
+  void collect(const DistanceTiles& tiles, uint64_t prefix, uint64_t mask, uint64_t count);
+  void clear_range();
   /// This rank's smallest key above `top` (kNone if none).
   uint64_t lowest_above(const DistanceTiles& tiles, uint64_t top);
 
   MPI_Comm comm_;
   std::size_t candidate_bytes_;
-  std::vector<uint64_t> local_, global_; // histograms
-  std::vector<uint64_t> candidates_;     // keys of the current bin (after `collect`)
+  std::vector<uint64_t> local_, global_;               // histograms
+  std::vector<uint64_t> candidates_;                   // keys of the current bin (after `collect`)
   uint64_t collected_prefix_ = 0, collected_mask_ = 0; // the bin `candidates_` copies
-  int64_t bin_lo_ = 0, bin_hi_ = -1;     // occupied range of `local_`, this rank
+  int64_t bin_lo_ = INT64_MAX, bin_hi_ = -1;           // occupied range of `local_`, this rank
   Index n_global_ = 0, n_local_ = 0, local_begin_ = 0;
-  int64_t first_lo_ = 0, first_hi_ = -1; // occupied range of the first digit while adding tiles
 };
 
-/// The kernel bandwidth of one SVGD iteration: `fixed` if positive, else the median heuristic
-/// med²/log(N+1) over all pairs (see PairMedian). Collective. Throws Error on every rank if at
-/// least half of the pairs coincide (the median is 0).
-double select_bandwidth(double fixed, PairMedian& median, const DistanceTiles& tiles,
-                        Index n_local, Index local_begin, Index n_global);
+/// The median-heuristic bandwidth med²/log(N+1) from the median squared distance over all pairs.
+/// Not collective, but the median is identical on every rank, so every rank throws Error together
+/// when at least half of the pairs coincide (the median is 0).
+double median_bandwidth(double median_squared_distance, Index n_global);
 
 } // namespace l0svgd
