@@ -1,6 +1,7 @@
 #include "l0svgd/drivers/svgd_task.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
@@ -8,9 +9,13 @@
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/svgd_checkpoint.hpp"
 #include "l0svgd/io/svgd_output.hpp"
+#include "l0svgd/models/affine_model.hpp"
 #include "l0svgd/models/target_registry.hpp"
+#include "l0svgd/optim/whitening.hpp"
+#include "l0svgd/svgd/convergence.hpp"
 #include "l0svgd/svgd/engine.hpp"
 #include "l0svgd/svgd/initialization.hpp"
+#include "l0svgd/svgd/spread.hpp"
 
 namespace l0svgd {
 namespace {
@@ -21,14 +26,28 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// The spread diagnostic's verdicts: an ensemble whose marginal sds are a median below kCollapsed
+/// (above kOverdispersed) times the reference's has collapsed (spread too wide); a KSD that has
+/// not settled within ±kKsdBand of its final level before the last quarter of the run has not
+/// converged.
+constexpr double kCollapsed = 0.7, kOverdispersed = 1.5, kKsdBand = 0.25;
+
 class SvgdTask : public Task {
 public:
   explicit SvgdTask(MPI_Comm comm) : comm_(comm) {}
 
   void configure(Options& options) override {
     target_ = configure_target(options);
-    settings_ = configure_svgd(options);
-    init_ = configure_initialization(options);
+    // Defaults for an accurate first run (issue 13): whitened by the Laplace fit, one RBF per
+    // coordinate, particles from the Laplace approximation.
+    settings_ = configure_svgd(options, KernelType::RbfCoordinate);
+    whitening_ = configure_whitening(options, "svgd_precondition", Whitening::LaplaceFull);
+    laplace_.configure(options);
+    init_ = configure_initialization(options, InitType::Laplace);
+    reference_file_ = options.get_string(
+        "svgd_reference", "",
+        "HDF5 file with reference /particles (e.g. a long MCMC run) whose marginal sds the "
+        "ensemble's are compared with; default: the Laplace sds, when there is a Laplace fit");
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/svgd.h5", "HDF5 result file");
@@ -46,14 +65,23 @@ public:
   void setup() override {
     model_ = target_->build(comm_);
     validate_initialization(init_, model_->dim());
-    identity_ = {model_->name(), model_->dim(), settings_.n_particles,
-                 step_rule_name(settings_.step_rule.type), seed_};
-    engine_ = std::make_unique<SvgdEngine>(*model_, settings_, comm_);
+    particle_partition(settings_.n_particles, comm_); // the particle count against the ranks
+    identity_ = {model_->name(),
+                 model_->dim(),
+                 settings_.n_particles,
+                 step_rule_name(settings_.step_rule.type),
+                 seed_,
+                 whitening_name(whitening_)};
+    // The TAO solver reads its -map_tao_* options when created, so before the run.
+    if (whitening_ != Whitening::None || init_.type == InitType::Laplace)
+      map_solver_ = std::make_unique<MapSolver>(*model_, "map_");
     if (!restart_file_.empty())
       check_svgd_checkpoint(restart_file_, identity_, comm_);
     else if (init_.type == InitType::File)
       H5File(init_.file, H5File::Mode::Read,
              comm_); // fails early, with the file named, if unreadable
+    if (!reference_file_.empty())
+      reference_sd_ = read_reference_sd();
     OutputFile::check_writable(output_file_, comm_);
     if (checkpoint_every_ > 0)
       OutputFile::check_writable(checkpoint_file_, comm_);
@@ -61,21 +89,31 @@ public:
 
   void run() override {
     const auto start = Clock::now();
+    fit_coordinates();
+    engine_ = std::make_unique<SvgdEngine>(sampled(), settings_, comm_);
     initialise_particles();
     logger().info("svgd: target ", model_->name(), ", d = ", model_->dim(),
                   ", N = ", settings_.n_particles, " on ", engine_->partition().size(), " ranks, ",
                   settings_.iterations - engine_->iteration(), " iterations from ",
-                  engine_->iteration());
+                  engine_->iteration(), "; coordinates ", whitening_name(whitening_));
 
     OutputFile out(output_file_, comm_);
     write_run_metadata(out.h5(), "svgd");
-    SvgdOutput output(out, *engine_, output_every_);
-    const auto summary = engine_->run([&](const SvgdEngine& engine, const IterationInfo& info) {
-      output.record(engine, info, seconds_since(start));
-      if (checkpoint_every_ > 0 && info.iteration % checkpoint_every_ == 0)
-        write_svgd_checkpoint(checkpoint_file_, engine, identity_);
-    });
+    SvgdOutput output(out, *engine_, output_every_, &coordinates_->map());
+    KsdTrace ksd;
+    const auto summary = engine_->run(
+        [&](const SvgdEngine& engine, const IterationInfo& info) {
+          output.record(engine, info, seconds_since(start));
+          if (info.has_ksd) {
+            ksd.iterations.push_back(info.iteration);
+            ksd.ksd.push_back(info.ksd);
+          }
+          if (checkpoint_every_ > 0 && info.iteration % checkpoint_every_ == 0)
+            write_svgd_checkpoint(checkpoint_file_, engine, identity_);
+        },
+        [&] { return reference_sd_.size() ? " sd/" + reference_name() + " " + spread_text() : ""; });
     output.finish(*engine_, summary, seconds_since(start), seed_);
+    write_diagnostics(out.h5(), ksd);
     out.commit();
     logger().info("svgd: ", summary.converged ? "converged" : "stopped", " after ",
                   summary.iterations, " iterations in ", summary.elapsed_seconds, " s; wrote ",
@@ -83,32 +121,161 @@ public:
   }
 
 private:
+  /// The Laplace fit (when the coordinates or the start need it) and the engine's coordinates.
+  void fit_coordinates() {
+    const Index d = model_->dim();
+    AffineMap map = AffineMap::identity(d);
+    if (map_solver_) {
+      fit_ = fit_laplace(*map_solver_, map_start(), laplace_);
+      logger().info("svgd: MAP log p = ", fit_->map.log_density, " after ", fit_->map.iterations,
+                    " TAO iterations (", fit_->map.reason, "); Laplace sds ", fit_->sd.minCoeff(),
+                    " to ", fit_->sd.maxCoeff());
+      map = whitening_map(*fit_, whitening_);
+      if (reference_sd_.size() == 0)
+        reference_sd_ = fit_->sd;
+    }
+    coordinates_ = std::make_unique<AffineModel>(*model_, std::move(map));
+  }
+
+  /// SVGD samples the target itself without whitening (so the speed benchmarks measure the bare
+  /// model), else the whitened model.
+  const Model& sampled() const {
+    return whitening_ == Whitening::None ? *model_ : static_cast<const Model&>(*coordinates_);
+  }
+
+  /// Where the MAP search starts: the centre of the configured initial ensemble, or the origin
+  /// moved into the support box.
+  Vector map_start() const {
+    const Index d = model_->dim();
+    if (init_.type == InitType::Gaussian)
+      return expand_per_coordinate(init_.mean, d, "init_mean");
+    if (init_.type == InitType::Uniform)
+      return 0.5 * (expand_per_coordinate(init_.lower, d, "init_lower") +
+                    expand_per_coordinate(init_.upper, d, "init_upper"));
+    const Vector lower = model_->lower_bounds(), upper = model_->upper_bounds();
+    Vector x0 = Vector::Zero(d).cwiseMax(lower).cwiseMin(upper);
+    for (Index i = 0; i < d; ++i)
+      if (std::isfinite(lower(i)) && std::isfinite(upper(i)))
+        x0(i) = 0.5 * (lower(i) + upper(i));
+    return x0;
+  }
+
   void initialise_particles() {
     if (!restart_file_.empty()) {
       read_svgd_checkpoint(restart_file_, *engine_, identity_);
-    } else if (init_.type == InitType::File) {
-      H5File file(init_.file, H5File::Mode::Read, comm_);
-      const Matrix rows = file.read_rows("/particles", engine_->partition());
-      if (rows.cols() != model_->dim())
-        throw InputError("initial particles in '" + init_.file + "' have dimension " +
-                         std::to_string(rows.cols()) + ", the target has " +
-                         std::to_string(model_->dim()));
-      engine_->set_local_particles(rows);
-    } else {
-      engine_->set_local_particles(
-          draw_initial_particles(init_, engine_->partition(), model_->dim(), seed_));
+      return;
     }
+    const Partition& partition = engine_->partition();
+    const Index d = model_->dim();
+    Matrix x;
+    if (init_.type == InitType::File) {
+      H5File file(init_.file, H5File::Mode::Read, comm_);
+      x = file.read_rows("/particles", partition);
+      if (x.cols() != d)
+        throw InputError("initial particles in '" + init_.file + "' have dimension " +
+                         std::to_string(x.cols()) + ", the target has " + std::to_string(d));
+    } else if (init_.type == InitType::Laplace) {
+      // z ~ N(0, scale² I) in the Laplace fit's whitened coordinates, with the streams of the
+      // gaussian start.
+      InitConfig standard;
+      standard.mean = {0.0};
+      standard.scale = init_.scale;
+      const Matrix z = draw_initial_particles(standard, partition, d, seed_);
+      x = whitening_map(*fit_, Whitening::LaplaceFull).to_original(z);
+    } else {
+      x = draw_initial_particles(init_, partition, d, seed_);
+    }
+    engine_->set_local_particles(whitening_ == Whitening::None ? x
+                                                               : coordinates_->to_whitened(x));
+  }
+
+  Vector read_reference_sd() const {
+    H5File file(reference_file_, H5File::Mode::Read, comm_);
+    const Matrix x = file.read_matrix("/particles");
+    if (x.cols() != model_->dim() || x.rows() < 2)
+      throw InputError("reference '" + reference_file_ + "': /particles is " +
+                       std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
+                       ", expected at least 2 rows of dimension " + std::to_string(model_->dim()));
+    const Matrix centred = x.rowwise() - x.colwise().mean();
+    const Vector sd = (centred.colwise().squaredNorm().transpose() / (x.rows() - 1.0)).cwiseSqrt();
+    if (!(sd.array() > 0.0).all())
+      throw InputError("reference '" + reference_file_ +
+                       "': a coordinate of /particles has zero spread");
+    return sd;
+  }
+
+  std::string reference_name() const { return reference_file_.empty() ? "Laplace" : "reference"; }
+
+  /// Collective: the ensemble's marginal sds against the reference's.
+  SpreadRatio spread() const {
+    return spread_ratio(ensemble_sd(*engine_, coordinates_->map()), reference_sd_);
+  }
+  std::string spread_text() const { return describe(spread()); }
+
+  /// Collective: /diagnostics (sd ratio, KSD convergence) and /laplace in the output, and the
+  /// warning of a collapsed, over-dispersed or unconverged ensemble.
+  void write_diagnostics(H5File& h5, const KsdTrace& ksd) const {
+    h5.create_group("/diagnostics");
+    h5.write_attribute("/diagnostics", "coordinates", std::string(whitening_name(whitening_)));
+    h5.write_attribute("/diagnostics", "kernel", std::string(kernel_name(settings_.kernel.type)));
+    if (fit_) {
+      h5.write_vector("/laplace/mode", fit_->map.x);
+      h5.write_vector("/laplace/sd", fit_->sd);
+      h5.write_matrix("/laplace/covariance", fit_->laplace.covariance);
+      h5.write_attribute("/laplace", "log_density", fit_->map.log_density);
+      h5.write_attribute("/laplace", "map_converged", static_cast<long long>(fit_->map.converged));
+      h5.write_attribute("/laplace", "clipped_eigenvalues",
+                         static_cast<long long>(fit_->laplace.n_clipped));
+    }
+    std::string advice;
+    if (reference_sd_.size()) {
+      const SpreadRatio r = spread();
+      h5.write_vector("/diagnostics/reference_sd", reference_sd_);
+      h5.write_vector("/diagnostics/sd_ratio", r.ratio);
+      h5.write_attribute("/diagnostics", "reference", reference_name());
+      h5.write_attribute("/diagnostics", "sd_ratio_median", r.median);
+      h5.write_attribute("/diagnostics", "sd_ratio_min", r.min);
+      h5.write_attribute("/diagnostics", "sd_ratio_max", r.max);
+      logger().info("svgd: marginal sds / ", reference_name(), " sds: ", describe(r));
+      if (r.median < kCollapsed)
+        advice = "the ensemble has collapsed: its marginal sds are a " + describe(r) + " of the " +
+                 reference_name() +
+                 " sds; use -svgd_precondition laplace_full -svgd_kernel rbf_coord (the "
+                 "defaults), more particles or more iterations";
+      else if (r.median > kOverdispersed)
+        advice = "the ensemble is wider than the " + reference_name() + ": its marginal sds are a " +
+                 describe(r) + " of the " + reference_name() +
+                 " sds; run more iterations or lower -init_scale";
+    }
+    const Index settled = iterations_to_converge(ksd, kKsdBand);
+    const bool unsettled =
+        ksd.ksd.size() >= 4 && (settled < 0 || 4 * settled > 3 * ksd.iterations.back());
+    h5.write_attribute("/diagnostics", "ksd_settled_at", static_cast<long long>(settled));
+    if (unsettled)
+      advice += std::string(advice.empty() ? "" : "; ") +
+                "the KSD had not settled within +-25% of its final level before the last quarter "
+                "of the run (from iteration " +
+                std::to_string(settled) + "): run more iterations or raise -svgd_step";
+    h5.write_attribute("/diagnostics", "warning", advice);
+    if (!advice.empty())
+      logger().warning("svgd: ", advice);
   }
 
   MPI_Comm comm_;
   std::unique_ptr<TargetBuilder> target_;
   SvgdSettings settings_;
+  Whitening whitening_ = Whitening::LaplaceFull;
+  LaplaceSettings laplace_;
   InitConfig init_;
   uint64_t seed_ = 1;
-  std::string output_file_, checkpoint_file_, restart_file_;
+  std::string output_file_, checkpoint_file_, restart_file_, reference_file_;
   Index output_every_ = 0, checkpoint_every_ = 0;
 
   std::unique_ptr<Model> model_;
+  std::unique_ptr<MapSolver> map_solver_;
+  std::optional<LaplaceFit> fit_;
+  std::unique_ptr<AffineModel> coordinates_;
+  Vector reference_sd_;
   RunIdentity identity_;
   std::unique_ptr<SvgdEngine> engine_;
 };

@@ -12,6 +12,7 @@ void write_identity(H5File& f, const RunIdentity& id) {
   f.write_attribute("/", "n_particles", static_cast<long long>(id.n_particles));
   f.write_attribute("/", "step_rule", id.step_rule);
   f.write_attribute("/", "seed", static_cast<long long>(id.seed));
+  f.write_attribute("/", "coordinates", id.coordinates);
 }
 
 void check_identity(const H5File& f, const RunIdentity& id) {
@@ -31,6 +32,11 @@ void check_identity(const H5File& f, const RunIdentity& id) {
   if (rule != id.step_rule)
     throw InputError(where + " used step rule '" + rule + "', this run uses '" + id.step_rule +
                      "'");
+  // The particles are stored in the engine's coordinates: a restart must use the same ones.
+  const std::string coordinates = f.read_string_attribute("/", "coordinates");
+  if (coordinates != id.coordinates)
+    throw InputError(where + " holds particles in coordinates '" + coordinates +
+                     "' (-svgd_precondition), this run uses '" + id.coordinates + "'");
 }
 
 } // namespace

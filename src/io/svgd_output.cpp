@@ -12,13 +12,20 @@ const char* kScalars[] = {
     "mean_log_density", "ksd",  "ksd_squared"};
 } // namespace
 
-SvgdOutput::SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every)
-    : h5_(file.h5()), output_every_(output_every), first_iteration_(engine.iteration()) {
+SvgdOutput::SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every,
+                       const AffineMap* coordinates)
+    : h5_(file.h5()), coordinates_(coordinates), output_every_(output_every),
+      first_iteration_(engine.iteration()) {
   if (output_every_ > 0)
     h5_.create_series(
         "/history/particles",
         {static_cast<hsize_t>(engine.partition().n_global()), static_cast<hsize_t>(engine.dim())},
         1);
+}
+
+Matrix SvgdOutput::original(const SvgdEngine& engine) const {
+  return coordinates_ ? coordinates_->to_original(engine.local_particles())
+                      : engine.local_particles();
 }
 
 void SvgdOutput::record(const SvgdEngine& engine, const IterationInfo& info, double elapsed_seconds,
@@ -35,7 +42,7 @@ void SvgdOutput::record(const SvgdEngine& engine, const IterationInfo& info, dou
   const bool due = output_every_ > 0 && info.iteration % output_every_ == 0;
   if (output_every_ > 0 && (due || force_particles)) {
     LogEventScope scope(log_event("IOWrite"));
-    h5_.append_rows("/history/particles", engine.local_particles(), engine.partition());
+    h5_.append_rows("/history/particles", original(engine), engine.partition());
   }
 }
 
@@ -45,7 +52,7 @@ void SvgdOutput::finish(SvgdEngine& engine, const SvgdRunSummary& summary, doubl
     engine.evaluate();
   {
     LogEventScope scope(log_event("IOWrite"));
-    h5_.write_rows("/particles", engine.local_particles(), engine.partition());
+    h5_.write_rows("/particles", original(engine), engine.partition());
     h5_.write_vector_rows("/log_density", engine.local_log_density(), engine.partition());
     h5_.write_strings("/parameter_names", engine.model().parameter_names());
     h5_.write_attribute("/", "seed", static_cast<long long>(seed));

@@ -33,7 +33,7 @@ void check_particle_block(const ConstMatrixRef& x, const Partition& partition, I
                      std::to_string(partition.n_local()) + " x " + std::to_string(dim));
 }
 
-SvgdSettings configure_svgd(Options& options) {
+SvgdSettings configure_svgd(Options& options, KernelType default_kernel) {
   SvgdSettings s;
   const PetscInt most = PETSC_MAX_INT;
   s.n_particles = options.get_int("svgd_particles", 100, 2, most,
@@ -41,7 +41,7 @@ SvgdSettings configure_svgd(Options& options) {
   s.iterations = options.get_int("svgd_iterations", 1000, 0, most,
                                  "total number of SVGD iterations (a restart continues up to it)");
   s.step_rule = configure_step_rule(options, "svgd_");
-  s.kernel = configure_kernel(options, "svgd_");
+  s.kernel = configure_kernel(options, "svgd_", default_kernel);
   s.tolerance = options.get_real(
       "svgd_tol", 0.0, 0.0, 1e300,
       "stop when |X_new - X_old| / |X - mean(X)| (Frobenius norms) falls below it; 0 = off. "
@@ -163,7 +163,7 @@ Matrix SvgdEngine::gather_particles() const {
   return all;
 }
 
-SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer) {
+SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer, const SvgdMonitor& monitor) {
   const Index first = iteration_;
   const Index total = settings_.iterations;
   const KernelSettings& k = settings_.kernel;
@@ -174,7 +174,8 @@ SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer) {
       "; step rule ", step_rule_name(settings_.step_rule.type), " step ",
       format("%g", settings_.step_rule.step), "; iterations ", first, " -> ", total);
   const SvgdRunSummary summary =
-      run_iterations(*this, settings_, "SVGD", observer, [] { return std::string(); });
+      run_iterations(*this, settings_, "SVGD", observer,
+                     [&monitor] { return monitor ? monitor() : std::string(); });
   logger().info("SVGD: ",
                 summary.converged ? "converged (relative step norm below -svgd_tol)"
                                   : "iteration limit reached",

@@ -5,21 +5,25 @@
 
 namespace l0svgd {
 
-InitConfig configure_initialization(Options& options) {
+InitConfig configure_initialization(Options& options, InitType default_type) {
   InitConfig c;
   const std::string type = options.get_choice(
-      "init_type", "gaussian", {"gaussian", "uniform", "file"},
-      "initial particles: gaussian (mean + scale*z), uniform on [lower, upper], or file");
-  c.type = type == "uniform" ? InitType::Uniform
-                             : (type == "file" ? InitType::File : InitType::Gaussian);
+      "init_type", init_type_name(default_type), {"gaussian", "uniform", "file", "laplace"},
+      "initial particles: gaussian (mean + scale*z), uniform on [lower, upper], file, or laplace "
+      "(drawn from the Laplace approximation at the MAP, its sds times -init_scale)");
+  c.type = type == "uniform"   ? InitType::Uniform
+           : type == "file"    ? InitType::File
+           : type == "laplace" ? InitType::Laplace
+                               : InitType::Gaussian;
   const bool all = options.help_mode();
-  if (all || c.type == InitType::Gaussian) {
+  if (all || c.type == InitType::Gaussian)
     c.mean = options.get_real_array("init_mean", c.mean,
                                     "gaussian initial mean, one value or one per coordinate");
+  if (all || c.type == InitType::Gaussian || c.type == InitType::Laplace)
     c.scale = options.get_real_array(
         "init_scale", c.scale,
-        "gaussian initial standard deviation, one value or one per coordinate");
-  }
+        "gaussian initial standard deviation, one value or one per coordinate (laplace: in "
+        "units of the Laplace sds, whitened coordinates)");
   if (all || c.type == InitType::Uniform) {
     c.lower = options.get_real_array(
         "init_lower", c.lower, "uniform initial lower bound, one value or one per coordinate");
@@ -40,6 +44,8 @@ const char* init_type_name(InitType type) {
     return "uniform";
   case InitType::File:
     return "file";
+  case InitType::Laplace:
+    return "laplace";
   default:
     return "gaussian";
   }
@@ -57,8 +63,9 @@ Vector expand_per_coordinate(const std::vector<double>& values, Index dim,
 }
 
 void validate_initialization(const InitConfig& config, Index dim) {
-  if (config.type == InitType::Gaussian) {
-    expand_per_coordinate(config.mean, dim, "init_mean");
+  if (config.type == InitType::Gaussian || config.type == InitType::Laplace) {
+    if (config.type == InitType::Gaussian)
+      expand_per_coordinate(config.mean, dim, "init_mean");
     if ((expand_per_coordinate(config.scale, dim, "init_scale").array() <= 0.0).any())
       throw InputError("option -init_scale: every scale must be positive");
   } else if (config.type == InitType::Uniform) {
@@ -76,6 +83,9 @@ Matrix draw_initial_particles(const InitConfig& config, const Partition& partiti
                               uint64_t seed) {
   if (config.type == InitType::File)
     throw InputError("initial particles of type file are read from -init_file, not drawn");
+  if (config.type == InitType::Laplace)
+    throw InputError("initial particles of type laplace are drawn by the task from its Laplace "
+                     "fit, in whitened coordinates (as type gaussian with mean 0)");
   validate_initialization(config, dim);
   const bool gaussian = config.type == InitType::Gaussian;
   const Vector offset = expand_per_coordinate(gaussian ? config.mean : config.lower, dim,

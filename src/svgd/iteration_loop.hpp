@@ -19,7 +19,7 @@ inline std::string format(const char* pattern, double value) {
 /// Steps `engine` until settings.iterations are done in total or the relative step norm falls below
 /// the tolerance, calling `observer(engine, info)` after every step and logging a monitor line
 /// (`label`, then `extra()` text) every settings.monitor_every iterations and at the end.
-/// Collective.
+/// Collective; `extra` is called on every rank, so it may be collective too.
 template <class Engine, class Observer, class Extra>
 SvgdRunSummary run_iterations(Engine& engine, const SvgdSettings& settings, const char* label,
                               const Observer& observer, const Extra& extra) {
@@ -36,11 +36,12 @@ SvgdRunSummary run_iterations(Engine& engine, const SvgdSettings& settings, cons
     const bool last = summary.converged || engine.iteration() == total;
     const Index every = settings.monitor_every;
     if (every > 0 && (info.iteration % every == 0 || last)) {
+      const std::string more = extra();
       const double elapsed = MPI_Wtime() - start;
       const double eta = elapsed / static_cast<double>(engine.iteration() - first) *
                          static_cast<double>(total - engine.iteration());
       logger().info("  ", info.iteration, " ", label, " time ", format("%.2f", elapsed), " s ETA ",
-                    format("%.2f", eta), " s", extra(), " |step| ", format("%.4e", info.step_norm),
+                    format("%.2f", eta), " s", more, " |step| ", format("%.4e", info.step_norm),
                     " rel ", format("%.4e", info.relative_step_norm), " h ",
                     format("%.4e", info.bandwidth), " mean log p ",
                     format("%.6e", info.mean_log_density), " KSD^2 ",

@@ -25,23 +25,36 @@ double imq_weight(double k, double h) {
   return k * k * k / h;
 }
 
+// rbf_coord is one RBF per coordinate: its value and weight are those of the RBF in 1-D.
 const KernelFamily kFamilies[] = {{KernelType::Rbf, "rbf", rbf_value, rbf_weight},
-                                  {KernelType::Imq, "imq", imq_value, imq_weight}};
+                                  {KernelType::Imq, "imq", imq_value, imq_weight},
+                                  {KernelType::RbfCoordinate, "rbf_coord", rbf_value, rbf_weight}};
+
+// Rows of the local block per call of the coordinate-wise loop: its five sums stay in L1/L2.
+constexpr Index kCoordinateRows = 512;
 
 using ColumnMap = Eigen::Map<Eigen::MatrixXd>;
 
 } // namespace
 
 const KernelFamily& kernel_family(KernelType type) {
-  return kFamilies[type == KernelType::Imq ? 1 : 0];
+  for (const KernelFamily& family : kFamilies)
+    if (family.type == type)
+      return family;
+  throw Error("unknown kernel type");
 }
 
-KernelSettings configure_kernel(Options& options, const std::string& prefix) {
+KernelSettings configure_kernel(Options& options, const std::string& prefix,
+                                KernelType default_type) {
   KernelSettings settings;
-  const std::string type =
-      options.get_choice(prefix + "kernel", "rbf", {"rbf", "imq"},
-                         "Stein kernel: rbf exp(-r^2/h) or imq (1 + r^2/h)^(-1/2)");
-  settings.type = type == "imq" ? KernelType::Imq : KernelType::Rbf;
+  const std::string type = options.get_choice(
+      prefix + "kernel", kernel_name(default_type), {"rbf", "imq", "rbf_coord"},
+      "Stein kernel: rbf exp(-r^2/h), imq (1 + r^2/h)^(-1/2), or rbf_coord, one RBF per "
+      "coordinate exp(-(x_k - y_k)^2/h_k) with a median bandwidth each (keeps the spread in "
+      "moderate dimension; N^2 d exponentials per iteration)");
+  for (const KernelFamily& family : kFamilies)
+    if (type == family.name)
+      settings.type = family.type;
   settings.bandwidth =
       options.get_real(prefix + "bandwidth", 0.0, 0.0, std::numeric_limits<double>::max(),
                        "kernel bandwidth h; 0 = median heuristic h = med^2/log(N+1) over all "
@@ -62,6 +75,9 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix) {
               "ring"
           ? Exchange::Ring
           : Exchange::Allgather;
+  require_input(!(settings.type == KernelType::RbfCoordinate && settings.exchange == Exchange::Ring),
+                "-" + prefix + "kernel rbf_coord needs -" + prefix +
+                    "exchange allgather: its per-coordinate medians read every particle");
   return settings;
 }
 
@@ -94,7 +110,7 @@ SteinKernel::SteinKernel(const KernelSettings& settings, const Partition& partit
     : settings_(settings), partition_(partition), comm_(comm), n_(partition.n_global()),
       begin_(partition.local_begin()), n_local_(partition.n_local()), dim_(dim),
       tile_(std::min<Index>(std::max<Index>(settings.tile, 1), std::max<Index>(n_, 1))),
-      stored_(!(settings.bandwidth > 0.0) &&
+      stored_(settings.type != KernelType::RbfCoordinate && !(settings.bandwidth > 0.0) &&
               static_cast<double>(n_local_) * static_cast<double>(n_) * sizeof(double) <=
                   settings.memory_bytes),
       ring_(settings.exchange == Exchange::Ring && partition.size() > 1),
@@ -117,8 +133,15 @@ SteinKernel::SteinKernel(const KernelSettings& settings, const Partition& partit
   own_.resize(ring_ ? n_local_ : 0, 2 * dim);
   mean_.resize(dim);
   left_.resize(n_local_, dim + 2);
-  distances_.resize(n_local_, stored_ ? n_ : tile_);
-  values_.resize(n_local_, tile_);
+  const bool coordinate = settings.type == KernelType::RbfCoordinate;
+  distances_.resize(n_local_, coordinate ? 0 : stored_ ? n_ : tile_);
+  values_.resize(n_local_, coordinate ? 0 : tile_);
+  if (coordinate) {
+    columns_.resize(n_, 2 * dim);
+    local_columns_.resize(n_local_, dim);
+    coordinate_sums_.resize(std::min(n_local_, kCoordinateRows), 5);
+    coordinate_h_.resize(dim);
+  }
   weights_.resize(settings.type == KernelType::Imq ? n_local_ : 0, tile_);
   attraction_.resize(n_local_, dim);
   repulsion_.resize(n_local_, 2 * dim);
@@ -132,7 +155,8 @@ SteinKernel::~SteinKernel() = default;
 double SteinKernel::buffer_bytes() const {
   const double doubles = static_cast<double>(
       distances_.size() + values_.size() + weights_.size() + all_.size() + own_.size() +
-      left_.size() + right_.size() + dot_.size() + attraction_.size() + repulsion_.size());
+      left_.size() + right_.size() + dot_.size() + attraction_.size() + repulsion_.size() +
+      columns_.size() + local_columns_.size() + coordinate_sums_.size());
   return doubles * sizeof(double);
 }
 
@@ -316,6 +340,10 @@ double SteinKernel::compute(bool with_discrepancy) {
   trace_term_.setZero();
   const Index ld = std::max<Index>(n_local_, 1);
 
+  if (coordinatewise()) {
+    compute_coordinatewise(with_discrepancy);
+    return bandwidth_;
+  }
   if (settings_.bandwidth > 0.0) {
     // Fixed bandwidth: distances and products in one pass, each tile in cache.
     bandwidth_ = settings_.bandwidth;
@@ -357,7 +385,49 @@ double SteinKernel::compute(bool with_discrepancy) {
   return h;
 }
 
+void SteinKernel::compute_coordinatewise(bool with_discrepancy) {
+  columns_ = all_; // column by column: each coordinate's N scores and positions contiguous
+  local_columns_ = local_positions();
+  for (Index k = 0; k < dim_; ++k)
+    coordinate_h_(k) =
+        settings_.bandwidth > 0.0
+            ? settings_.bandwidth
+            : median_bandwidth(pair_median_1d(columns_.col(dim_ + k).data(), n_, sorted_), n_);
+  const auto s = local_scores();
+  const Index ld = coordinate_sums_.rows();
+  for (Index k = 0; k < dim_; ++k) {
+    const double h = coordinate_h_(k), two_h = 2.0 / h;
+    for (Index r0 = 0; r0 < n_local_; r0 += ld) {
+      const Index rows = std::min(ld, n_local_ - r0);
+      coordinate_sums_.setZero();
+      simd::coordinate_rbf_sums(local_columns_.col(k).data() + r0, rows,
+                                columns_.col(dim_ + k).data(), columns_.col(k).data(), n_, 1.0 / h,
+                                coordinate_sums_.data(), ld, with_discrepancy);
+      const auto a0 = coordinate_sums_.col(0), a1 = coordinate_sums_.col(1);
+      const auto b = coordinate_sums_.col(2), c = coordinate_sums_.col(3);
+      const auto q = coordinate_sums_.col(4);
+      for (Index i = 0; i < rows; ++i) {
+        attraction_(r0 + i, k) = a1(i) + two_h * b(i);
+        if (!with_discrepancy)
+          continue;
+        // Σ_{j≠i} e [s_i s_j + (2/h) δ (s_i − s_j) + 2/h − 4 δ²/h²] with δ = x_i − x_j; the j = i
+        // term is s_i² + 2/h.
+        const double si = s(r0 + i, k);
+        trace_term_(r0 + i) += si * a1(i) + two_h * (si * b(i) - c(i)) + two_h * a0(i) -
+                               two_h * two_h * q(i) - si * si - two_h;
+      }
+    }
+  }
+  bandwidth_ = coordinate_h_.mean();
+  flops_ += static_cast<double>(n_local_) * static_cast<double>(n_) * dim_ *
+            (with_discrepancy ? 12.0 : 8.0);
+}
+
 void SteinKernel::direction(MatrixRef phi) const {
+  if (coordinatewise()) {
+    phi = attraction_ / static_cast<double>(n_);
+    return;
+  }
   phi.noalias() =
       attraction_ + repulsion_sum_.asDiagonal() * local_positions() - repulsion_.rightCols(dim_);
   phi /= static_cast<double>(n_);
@@ -366,6 +436,10 @@ void SteinKernel::direction(MatrixRef phi) const {
 void SteinKernel::discrepancy_row_sums(VectorRef rows) const {
   if (!with_discrepancy_)
     throw Error("SteinKernel: the discrepancy terms were not computed for this kernel matrix");
+  if (coordinatewise()) {
+    rows = trace_term_;
+    return;
+  }
   const auto s = local_scores().array();
   const auto x = local_positions().array();
   // Σ_j u_ij = s_i·(KS)_i + (s_i·x_i)(R1)_i − s_i·(RX)_i − x_i·(RS)_i + (Rc)_i + d (R1)_i − T_i,

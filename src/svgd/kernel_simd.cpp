@@ -66,6 +66,41 @@ void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Ind
 }
 
 L0SVGD_CLONES
+void coordinate_rbf_sums(const double* x_rows, Index rows, const double* x_cols,
+                         const double* s_cols, Index cols, double inv_h, double* sums, Index ld,
+                         bool with_discrepancy) {
+  const double minus = -inv_h;
+  const double* __restrict x = x_rows;
+  double* __restrict a0 = sums;
+  double* __restrict a1 = sums + ld;
+  double* __restrict b = sums + 2 * ld;
+  double* __restrict c = sums + 3 * ld;
+  double* __restrict q = sums + 4 * ld;
+  for (Index j = 0; j < cols; ++j) {
+    const double xj = x_cols[j], sj = s_cols[j];
+    if (with_discrepancy) {
+      for (Index i = 0; i < rows; ++i) {
+        const double delta = x[i] - xj, delta2 = delta * delta;
+        const double e = exp_le0(delta2 * minus), ed = e * delta;
+        a0[i] += e;
+        a1[i] += e * sj;
+        b[i] += ed;
+        c[i] += ed * sj;
+        q[i] += ed * delta;
+      }
+    } else {
+      for (Index i = 0; i < rows; ++i) {
+        const double delta = x[i] - xj;
+        const double e = exp_le0(delta * delta * minus);
+        a0[i] += e;
+        a1[i] += e * sj;
+        b[i] += e * delta;
+      }
+    }
+  }
+}
+
+L0SVGD_CLONES
 void exp_nonpositive(const double* x, double* y, Index n) {
   for (Index i = 0; i < n; ++i)
     y[i] = exp_le0(x[i]);

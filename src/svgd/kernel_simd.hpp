@@ -19,6 +19,14 @@ void rbf_tile(const double* d, double* k, Index rows, Index cols, Index ld, doub
 void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Index ld, double inv_h,
               double* row_weight, double* row_trace);
 
+/// Coordinate-wise RBF for one coordinate: with δ_ij = x_rows[i] − x_cols[j] and
+/// e_ij = exp(−δ_ij²·inv_h), adds Σ_j e, Σ_j e·s_j and Σ_j e·δ to the columns 0, 1, 2 of `sums`
+/// (column-major, leading dimension ld ≥ rows) and, with `with_discrepancy`, Σ_j e·δ·s_j and
+/// Σ_j e·δ² to the columns 3 and 4.
+void coordinate_rbf_sums(const double* x_rows, Index rows, const double* x_cols,
+                         const double* s_cols, Index cols, double inv_h, double* sums, Index ld,
+                         bool with_discrepancy);
+
 /// exp(x) for x ≤ 0 elementwise, the same polynomial as rbf_tile (tests compare it with std::exp).
 void exp_nonpositive(const double* x, double* y, Index n);
 

@@ -260,6 +260,56 @@ double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin
   return (*this)(tiles, n_local, local_begin, distances.cols());
 }
 
+namespace {
+
+// Pairs i < j of the sorted values whose difference (formed as v_j − v_i, monotone in both) is at
+// most t.
+uint64_t pairs_within(const std::vector<double>& v, double t) {
+  uint64_t count = 0;
+  std::size_t i = 0;
+  for (std::size_t j = 1; j < v.size(); ++j) {
+    while (v[j] - v[i] > t)
+      ++i;
+    count += j - i;
+  }
+  return count;
+}
+
+// The k-th smallest (1-based) pair difference: the smallest t ≥ 0 with pairs_within(t) ≥ k. Over
+// the bit patterns of non-negative doubles, which are ordered like the values.
+double kth_pair_difference(const std::vector<double>& v, uint64_t k) {
+  const double top = v.back() - v.front();
+  uint64_t lo = 0, hi;
+  std::memcpy(&hi, &top, sizeof hi);
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    double t;
+    std::memcpy(&t, &mid, sizeof t);
+    if (pairs_within(v, t) >= k)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  double t;
+  std::memcpy(&t, &lo, sizeof t);
+  return t;
+}
+
+} // namespace
+
+double pair_median_1d(const double* v, Index n, std::vector<double>& sorted) {
+  if (n < 2)
+    throw Error("pair_median_1d: at least two values are needed");
+  sorted.assign(v, v + n);
+  std::sort(sorted.begin(), sorted.end());
+  const uint64_t pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
+  const double lower = kth_pair_difference(sorted, (pairs + 1) / 2);
+  if (pairs % 2 == 1)
+    return lower * lower;
+  const double upper = kth_pair_difference(sorted, pairs / 2 + 1);
+  return 0.5 * (lower * lower + upper * upper);
+}
+
 double median_bandwidth(double median_squared_distance, Index n_global) {
   // Identical on every rank, so every rank throws together.
   if (!(median_squared_distance > 0.0))

@@ -251,3 +251,132 @@ TEST_CASE("the vectorised exponential matches std::exp to two ulps", "[kernel]")
   CHECK(worst <= 4.5e-16);
   CHECK(std::string(kernel_instruction_set()).size() > 0);
 }
+
+namespace {
+
+// The 1-D pair median of every coordinate, pair by pair (numpy semantics).
+Vector serial_coordinate_medians(const Matrix& x) {
+  Vector m(x.cols());
+  for (Index k = 0; k < x.cols(); ++k)
+    m(k) = serial_pair_median(x.col(k));
+  return m;
+}
+
+// K(x, y) = diag_k exp(−(x_k − y_k)²/h_k): coordinate k of φ is the 1-D SVGD direction, and
+// u(x, y) = Σ_k k_k [s_k(x) s_k(y) + (2δ/h_k)(s_k(x) − s_k(y)) + 2/h_k − 4δ²/h_k²], δ = x_k − y_k
+// (∇_y k_k = (2δ/h_k) k_k, ∇_x k_k = −∇_y k_k, ∂_x∂_y k_k = (2/h_k − 4δ²/h_k²) k_k).
+Matrix reference_coordinate_direction(const Matrix& x, const Matrix& s, const Vector& h) {
+  Matrix phi = Matrix::Zero(x.rows(), x.cols());
+  for (Index i = 0; i < x.rows(); ++i)
+    for (Index j = 0; j < x.rows(); ++j)
+      for (Index k = 0; k < x.cols(); ++k) {
+        const double delta = x(i, k) - x(j, k), e = std::exp(-delta * delta / h(k));
+        phi(i, k) += e * s(j, k) + 2.0 / h(k) * delta * e;
+      }
+  return phi / static_cast<double>(x.rows());
+}
+
+double reference_coordinate_ksd_squared(const Matrix& x, const Matrix& s, const Vector& h) {
+  const Index n = x.rows();
+  double total = 0.0;
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < n; ++j)
+      for (Index k = 0; k < x.cols(); ++k) {
+        if (i == j)
+          continue;
+        const double delta = x(i, k) - x(j, k), e = std::exp(-delta * delta / h(k));
+        total += e * (s(i, k) * s(j, k) + 2.0 * delta / h(k) * (s(i, k) - s(j, k)) + 2.0 / h(k) -
+                      4.0 * delta * delta / (h(k) * h(k)));
+      }
+  return total / (static_cast<double>(n) * static_cast<double>(n - 1));
+}
+
+} // namespace
+
+TEST_CASE("the 1-D pair median is exact for odd and even pair counts and ties", "[kernel]") {
+  std::vector<double> work;
+  for (Index n : {2, 3, 4, 5, 17, 64}) {
+    Matrix v = random_matrix(n, 1, 40 + n);
+    if (n > 4)
+      v(3, 0) = v(1, 0); // a tie
+    INFO("n " << n);
+    CHECK(pair_median_1d(v.data(), n, work) == serial_pair_median(v));
+  }
+  const double same[] = {1.0, 1.0, 1.0};
+  CHECK(pair_median_1d(same, 3, work) == 0.0);
+  CHECK_THROWS(pair_median_1d(same, 1, work));
+}
+
+TEST_CASE("coordinate-wise RBF: direction, KSD and bandwidths match pair-by-pair references on "
+          "every rank count",
+          "[kernel]") {
+  // 600 particles: more local rows than one block of the loop (512) on one rank.
+  for (Index n : {13, 600}) {
+    const Index d = 4;
+    Matrix x = random_matrix(n, d, 51);
+    x.col(1) *= 30.0; // widths differing by orders of magnitude, each with its own bandwidth
+    x.col(2) *= 0.01;
+    x.array() += 1e3;
+    const Matrix s = random_matrix(n, d, 52);
+    for (double fixed_h : {0.0, 0.8}) {
+      INFO("n " << n << " h " << fixed_h);
+      Partition part(n, MPI_COMM_WORLD);
+      KernelSettings settings;
+      settings.type = KernelType::RbfCoordinate;
+      settings.bandwidth = fixed_h;
+      SteinKernel kernel(settings, part, d, MPI_COMM_WORLD);
+      Matrix local(part.n_local(), 2 * d);
+      local << s.middleRows(part.local_begin(), part.n_local()),
+          x.middleRows(part.local_begin(), part.n_local());
+      kernel.exchange(local);
+      kernel.compute(true);
+      Vector h = Vector::Constant(d, fixed_h);
+      if (!(fixed_h > 0)) {
+        const Matrix centred = x.rowwise() - x.colwise().mean();
+        h = serial_coordinate_medians(centred) / std::log(n + 1.0);
+      }
+      CHECK((kernel.coordinate_bandwidths() - h).cwiseAbs().maxCoeff() <= 1e-12 * h.maxCoeff());
+      CHECK(kernel.bandwidth() == Approx(h.mean()).epsilon(1e-12));
+      Matrix phi_local(part.n_local(), d);
+      kernel.direction(phi_local);
+      Matrix phi(n, d);
+      RowGather(part, d, MPI_COMM_WORLD).gather(phi_local, phi);
+      const Matrix expected = reference_coordinate_direction(x, s, h);
+      CHECK((phi - expected).cwiseAbs().maxCoeff() <= 1e-10 * expected.cwiseAbs().maxCoeff());
+      Vector rows(part.n_local());
+      kernel.discrepancy_row_sums(rows);
+      Matrix all_rows(n, 1);
+      RowGather(part, 1, MPI_COMM_WORLD)
+          .gather(Eigen::Map<const Matrix>(rows.data(), part.n_local(), 1), all_rows);
+      const double ksd = all_rows.sum() / (static_cast<double>(n) * (n - 1.0));
+      CHECK(ksd == Approx(reference_coordinate_ksd_squared(x, s, h)).epsilon(1e-9));
+    }
+  }
+}
+
+TEST_CASE("coordinate-wise RBF: a standard normal sample has a small KSD, a shifted one not",
+          "[kernel]") {
+  const Index n = 200, d = 3;
+  const Matrix x = random_matrix(n, d, 61), shifted = x.array() + 2.0;
+  KernelSettings settings;
+  settings.type = KernelType::RbfCoordinate;
+  const auto ksd = [&](const Matrix& p) {
+    Partition part(n, MPI_COMM_WORLD);
+    SteinKernel kernel(settings, part, d, MPI_COMM_WORLD);
+    Matrix local(part.n_local(), 2 * d);
+    local << -p.middleRows(part.local_begin(), part.n_local()),
+        p.middleRows(part.local_begin(), part.n_local());
+    kernel.exchange(local);
+    kernel.compute(true);
+    Vector rows(part.n_local());
+    kernel.discrepancy_row_sums(rows);
+    Matrix all(n, 1);
+    RowGather(part, 1, MPI_COMM_WORLD)
+        .gather(Eigen::Map<const Matrix>(rows.data(), part.n_local(), 1), all);
+    return all.sum() / (n * (n - 1.0));
+  };
+  // Three 1-D U-statistics of 200 draws each: their sampling noise is about 0.05.
+  const double exact = ksd(x), wrong = ksd(shifted);
+  CHECK(std::abs(exact) < 0.15);
+  CHECK(wrong > 10 * std::abs(exact));
+}

@@ -15,6 +15,9 @@ struct RunIdentity {
   Index n_particles = 0;
   std::string step_rule;
   uint64_t seed = 0;
+  /// The coordinates the engine samples in (-svgd_precondition: none, laplace_diag, laplace_full);
+  /// the Laplace fit is recomputed, identically, by the restarted run.
+  std::string coordinates = "none";
 };
 
 /// Collective: writes the engine's state to `path` atomically (a temporary file renamed into

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "l0svgd/io/output_file.hpp"
+#include "l0svgd/models/affine_model.hpp"
 #include "l0svgd/svgd/engine.hpp"
 
 namespace l0svgd {
@@ -17,8 +18,11 @@ namespace l0svgd {
 /// Writes one SVGD run into an OutputFile. Every method is collective on the engine's communicator.
 class SvgdOutput {
 public:
-  /// Creates the history series. `output_every` = 0 stores no particle history.
-  SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every);
+  /// Creates the history series. `output_every` = 0 stores no particle history. With
+  /// `coordinates` (which must outlive the writer) the engine samples z and the particles are
+  /// stored as x = coordinates(z), in the target's own coordinates.
+  SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every,
+             const AffineMap* coordinates = nullptr);
 
   /// Records one iteration: scalars always, particles when the iteration is a multiple of
   /// `output_every` (and `force_particles`).
@@ -30,7 +34,10 @@ public:
               uint64_t seed);
 
 private:
+  Matrix original(const SvgdEngine& engine) const;
+
   H5File& h5_;
+  const AffineMap* coordinates_;
   Index output_every_;
   Index first_iteration_;
   std::vector<double> history_; // row-major: one row of scalars per iteration  // where this run

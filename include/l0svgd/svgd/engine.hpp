@@ -37,11 +37,11 @@ Partition particle_partition(Index n_particles, MPI_Comm comm);
 /// Throws InputError unless `x` is this rank's n_local × dim block of particles. Not collective.
 void check_particle_block(const ConstMatrixRef& x, const Partition& partition, Index dim);
 
-/// Reads every -svgd_* option: -svgd_particles, -svgd_iterations, -svgd_step, -svgd_kernel,
+/// Reads every -svgd_* option (the kernel's default `default_kernel`): -svgd_particles, -svgd_iterations, -svgd_step, -svgd_kernel,
 /// -svgd_bandwidth, -svgd_step_rule, -svgd_alpha, -svgd_adam_beta1, -svgd_adam_beta2,
 /// -svgd_adam_epsilon, -svgd_tol, -svgd_monitor_every, -svgd_ksd_every (default: monitor_every).
 /// Not collective; same result on every rank.
-SvgdSettings configure_svgd(Options& options);
+SvgdSettings configure_svgd(Options& options, KernelType default_kernel = KernelType::Rbf);
 
 /// What one iteration did. Every field is identical on every rank and for every rank count.
 struct IterationInfo {
@@ -70,6 +70,9 @@ class SvgdEngine;
 /// Called on every rank after every iteration of `run`, e.g. to write history or checkpoints. May
 /// call collective engine methods (every rank calls it at the same point).
 using SvgdObserver = std::function<void(const SvgdEngine& engine, const IterationInfo& info)>;
+/// Extra text for the monitor lines, called on every rank at each monitor line (so it may be
+/// collective), e.g. the spread diagnostic of the SVGD task.
+using SvgdMonitor = std::function<std::string()>;
 
 /// SVGD on N particles block-partitioned (Partition) over the ranks of `comm`.
 ///
@@ -102,7 +105,7 @@ public:
   /// Collective: iterates until `settings().iterations` iterations are done in total or the
   /// relative step norm falls below the tolerance, calling `observer` after every iteration and
   /// logging a monitor line every `monitor_every` iterations (and at the end).
-  SvgdRunSummary run(const SvgdObserver& observer = {});
+  SvgdRunSummary run(const SvgdObserver& observer = {}, const SvgdMonitor& monitor = {});
 
   /// Collective: evaluates log p and the scores at the current particles (step() reuses them).
   /// Throws ModelError on every rank if any value on any rank is not finite.

@@ -11,8 +11,10 @@
 namespace l0svgd {
 
 /// gaussian: x = mean + scale ⊙ z, z ~ N(0, I). uniform: x ~ U[lower, upper] per coordinate. file:
-/// particles read from `file` (by the io code; not drawn here).
-enum class InitType { Gaussian, Uniform, File };
+/// particles read from `file` (by the io code; not drawn here). laplace: from the Laplace
+/// approximation at the MAP, z ~ N(0, scale² I) in its whitened coordinates (drawn by the task,
+/// which has the fit, with the same per-particle streams as gaussian).
+enum class InitType { Gaussian, Uniform, File, Laplace };
 
 /// Per-coordinate arrays have length 1 (broadcast to every coordinate) or d.
 struct InitConfig {
@@ -24,12 +26,14 @@ struct InitConfig {
   std::string file;
 };
 
-/// Reads -init_type and the options of that type: -init_mean, -init_scale (gaussian); -init_lower,
-/// -init_upper (uniform); -init_file (file, required). Every one in help mode. Not collective; the
+/// Reads -init_type (default `default_type`) and the options of that type: -init_mean, -init_scale
+/// (gaussian); -init_scale (laplace); -init_lower, -init_upper (uniform); -init_file (file,
+/// required). Every one in help mode. Not collective; the
 /// lengths are checked against d later, by `validate_initialization`.
-InitConfig configure_initialization(Options& options);
+InitConfig configure_initialization(Options& options,
+                                    InitType default_type = InitType::Gaussian);
 
-/// "gaussian", "uniform" or "file".
+/// "gaussian", "uniform", "file" or "laplace".
 const char* init_type_name(InitType type);
 
 /// Expands a per-coordinate option value to d entries; InputError naming -`option` unless its

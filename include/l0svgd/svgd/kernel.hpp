@@ -15,8 +15,13 @@
 
 namespace l0svgd {
 
-/// k(x, y) as a function of r² = ‖x − y‖²: RBF exp(−r²/h), IMQ (1 + r²/h)^(−1/2).
-enum class KernelType { Rbf, Imq };
+/// k(x, y) as a function of r² = ‖x − y‖²: RBF exp(−r²/h), IMQ (1 + r²/h)^(−1/2). RbfCoordinate
+/// is the diagonal matrix-valued kernel K(x, y) = diag_k exp(−(x_k − y_k)²/h_k), one RBF per
+/// coordinate with its own (median-heuristic) bandwidth (NumPyro's "vector" mode): coordinate k of
+/// φ is the SVGD direction of the 1-D kernel k_k, so each coordinate repels with a bandwidth of its
+/// own width instead of one set by all d coordinates, which keeps the repulsion from vanishing as d
+/// grows.
+enum class KernelType { Rbf, Imq, RbfCoordinate };
 
 /// One kernel family as a table: its name, k(r²) and the repulsion weight w(k). The per-element
 /// loops of SteinKernel are the vectorised versions of these (src/svgd/kernel_simd.cpp).
@@ -49,12 +54,14 @@ struct KernelSettings {
   Exchange exchange = Exchange::Allgather; ///< -svgd_exchange
 };
 
-/// Reads -<prefix>kernel (rbf|imq), -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
+/// Reads -<prefix>kernel (rbf|imq|rbf_coord; default `default_type`), -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
 /// -<prefix>kernel_memory, -<prefix>kernel_tile and -<prefix>exchange (allgather|ring). Not
-/// collective; same result on every rank.
-KernelSettings configure_kernel(Options& options, const std::string& prefix);
+/// collective; same result on every rank. Throws InputError for rbf_coord with the ring exchange (its
+/// per-coordinate medians read every particle).
+KernelSettings configure_kernel(Options& options, const std::string& prefix,
+                                KernelType default_type = KernelType::Rbf);
 
-/// "rbf" or "imq".
+/// "rbf", "imq" or "rbf_coord".
 const char* kernel_name(KernelType type);
 
 /// Kernel value at squared distance `r2` with bandwidth `h`.
@@ -118,7 +125,10 @@ public:
 
   KernelType type() const { return settings_.type; }
   Exchange exchange_mode() const { return settings_.exchange; }
+  /// h (rbf_coord: the mean of the per-coordinate bandwidths).
   double bandwidth() const { return bandwidth_; }
+  /// rbf_coord: the d per-coordinate bandwidths of the last `compute` (empty otherwise).
+  const Vector& coordinate_bandwidths() const { return coordinate_h_; }
   /// Whether the distance matrix is kept (else streamed in tiles).
   bool stores_distances() const { return stored_; }
   /// Bytes of this rank's kernel buffers (distances or tiles, particle blocks, products).
@@ -153,6 +163,9 @@ private:
   void accumulate_tile(const Block& block, Index offset, Index cols, const double* d,
                        bool with_discrepancy);
   void centre();
+  /// rbf_coord: per-coordinate medians, N·φ into attraction_, KSD row sums into trace_term_.
+  void compute_coordinatewise(bool with_discrepancy);
+  bool coordinatewise() const { return settings_.type == KernelType::RbfCoordinate; }
 
   KernelSettings settings_;
   Partition partition_;
@@ -178,6 +191,11 @@ private:
   Vector repulsion_sum_;      // R 1, n_local
   Vector repulsion_dot_;      // R c, n_local
   Vector trace_term_;         // Σ_j of the r²-part of tr(∇_x ∇_y k), n_local
+  // rbf_coord: [S X] of all N rows column by column (N × 2d), the local positions (n_local × d)
+  // and the five per-row sums of one block of rows (see simd::coordinate_rbf_sums).
+  Eigen::MatrixXd columns_, local_columns_, coordinate_sums_;
+  Vector coordinate_h_;
+  std::vector<double> sorted_; // the 1-D pair median's work space
 };
 
 } // namespace l0svgd

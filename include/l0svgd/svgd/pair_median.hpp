@@ -73,6 +73,12 @@ private:
   Index n_global_ = 0, n_local_ = 0, local_begin_ = 0;
 };
 
+/// Median (numpy semantics, as PairMedian) of (v_i − v_j)² over the pairs i < j of the `n` ≥ 2
+/// values `v`, exact: the values are sorted into `sorted` (resized to n), then the k-th smallest
+/// difference is found by bisection on its IEEE bit pattern, each step counting the pairs at most
+/// a trial difference apart with two pointers: O(n log n + 64 n). Not collective.
+double pair_median_1d(const double* v, Index n, std::vector<double>& sorted);
+
 /// The median-heuristic bandwidth med²/log(N+1) from the median squared distance over all pairs.
 /// Not collective, but the median is identical on every rank, so every rank throws Error together
 /// when at least half of the pairs coincide (the median is 0).
