@@ -1,5 +1,6 @@
 #include "l0svgd/drivers/svgd_task.hpp"
 
+#include <Eigen/Cholesky>
 #include <chrono>
 #include <optional>
 
@@ -32,6 +33,16 @@ double seconds_since(Clock::time_point start) {
 /// converged.
 constexpr double kCollapsed = 0.7, kOverdispersed = 1.5, kKsdBand = 0.25;
 
+SvgdSettings svgd_defaults(Whitening whitening) {
+  SvgdSettings defaults;
+  if (whitening != Whitening::None) {
+    defaults.kernel.type = KernelType::RbfCoordinate;
+    defaults.step_rule.type = StepRuleType::Plain;
+    defaults.step_rule.step = 0.1;
+  }
+  return defaults;
+}
+
 class SvgdTask : public Task {
 public:
   explicit SvgdTask(MPI_Comm comm) : comm_(comm) {}
@@ -39,11 +50,18 @@ public:
   void configure(Options& options) override {
     target_ = configure_target(options);
     // Defaults for an accurate first run (issue 13): whitened by the Laplace fit, one RBF per
-    // coordinate, particles from the Laplace approximation.
-    settings_ = configure_svgd(options, KernelType::RbfCoordinate);
+    // coordinate, the plain rule with a step in units of the Laplace sds, particles from the
+    // Laplace approximation. In the target's own coordinates the kernel and step rule of before
+    // (the scalar RBF, AdaGrad 0.01), which the coordinate-wise kernel alone does not beat.
     whitening_ = configure_whitening(options, "svgd_precondition", Whitening::LaplaceFull);
+    settings_ = configure_svgd(options, svgd_defaults(whitening_));
     laplace_.configure(options);
     init_ = configure_initialization(options, InitType::Laplace);
+    check_spread_ = options.get_bool(
+        "svgd_check_spread", true,
+        "compare the ensemble's marginal sds with the Laplace sds at the MAP (or -svgd_reference) "
+        "in the monitor and at the end, warning of a collapse; finds the MAP and the Hessian even "
+        "without a preconditioner");
     reference_file_ = options.get_string(
         "svgd_reference", "",
         "HDF5 file with reference /particles (e.g. a long MCMC run) whose marginal sds the "
@@ -73,14 +91,15 @@ public:
                  seed_,
                  whitening_name(whitening_)};
     // The TAO solver reads its -map_tao_* options when created, so before the run.
-    if (whitening_ != Whitening::None || init_.type == InitType::Laplace)
+    if (whitening_ != Whitening::None || init_.type == InitType::Laplace ||
+        (check_spread_ && reference_file_.empty()))
       map_solver_ = std::make_unique<MapSolver>(*model_, "map_");
     if (!restart_file_.empty())
       check_svgd_checkpoint(restart_file_, identity_, comm_);
     else if (init_.type == InitType::File)
       H5File(init_.file, H5File::Mode::Read,
              comm_); // fails early, with the file named, if unreadable
-    if (!reference_file_.empty())
+    if (!reference_file_.empty() && check_spread_)
       reference_sd_ = read_reference_sd();
     OutputFile::check_writable(output_file_, comm_);
     if (checkpoint_every_ > 0)
@@ -131,7 +150,7 @@ private:
                     " TAO iterations (", fit_->map.reason, "); Laplace sds ", fit_->sd.minCoeff(),
                     " to ", fit_->sd.maxCoeff());
       map = whitening_map(*fit_, whitening_);
-      if (reference_sd_.size() == 0)
+      if (reference_sd_.size() == 0 && check_spread_)
         reference_sd_ = fit_->sd;
     }
     coordinates_ = std::make_unique<AffineModel>(*model_, std::move(map));
@@ -175,18 +194,34 @@ private:
         throw InputError("initial particles in '" + init_.file + "' have dimension " +
                          std::to_string(x.cols()) + ", the target has " + std::to_string(d));
     } else if (init_.type == InitType::Laplace) {
-      // z ~ N(0, scale² I) in the Laplace fit's whitened coordinates, with the streams of the
-      // gaussian start.
-      InitConfig standard;
-      standard.mean = {0.0};
-      standard.scale = init_.scale;
-      const Matrix z = draw_initial_particles(standard, partition, d, seed_);
-      x = whitening_map(*fit_, Whitening::LaplaceFull).to_original(z);
+      x = whitening_map(*fit_, Whitening::LaplaceFull).to_original(laplace_start(partition));
     } else {
       x = draw_initial_particles(init_, partition, d, seed_);
     }
     engine_->set_local_particles(whitening_ == Whitening::None ? x
                                                                : coordinates_->to_whitened(x));
+  }
+
+  /// This rank's rows of z ~ N(0, scale² I), the draws of the gaussian start for all N particles
+  /// (every rank draws all, so the result does not depend on the rank count), moment-matched: made
+  /// to have sample mean 0 and, when N > d, sample covariance exactly scale² I. A coordinate-wise
+  /// kernel moves each whitened coordinate on its own (exactly so for a Gaussian target), so the
+  /// spurious correlations of iid draws, ~1/√N, would stay and spread into the marginals in x.
+  Matrix laplace_start(const Partition& partition) const {
+    const Index n = partition.n_global(), d = model_->dim();
+    InitConfig standard;
+    standard.mean = {0.0};
+    Matrix z = draw_initial_particles(standard, Partition(n, 0, 1), d, seed_);
+    z.rowwise() -= z.colwise().mean();
+    if (n > d + 1) {
+      const DenseMatrix covariance = z.transpose() * z / (n - 1.0);
+      const Eigen::LLT<DenseMatrix> llt(covariance);
+      if (llt.info() == Eigen::Success) // z ← z L⁻ᵀ: sample covariance L⁻¹ C L⁻ᵀ = I
+        z = llt.matrixL().solve(z.transpose()).transpose();
+    }
+    const Vector scale = expand_per_coordinate(init_.scale, d, "init_scale");
+    z.array().rowwise() *= scale.transpose().array();
+    return z.middleRows(partition.local_begin(), partition.n_local());
   }
 
   Vector read_reference_sd() const {
@@ -239,9 +274,7 @@ private:
       logger().info("svgd: marginal sds / ", reference_name(), " sds: ", describe(r));
       if (r.median < kCollapsed)
         advice = "the ensemble has collapsed: its marginal sds are a " + describe(r) + " of the " +
-                 reference_name() +
-                 " sds; use -svgd_precondition laplace_full -svgd_kernel rbf_coord (the "
-                 "defaults), more particles or more iterations";
+                 reference_name() + " sds; " + collapse_remedy();
       else if (r.median > kOverdispersed)
         advice = "the ensemble is wider than the " + reference_name() + ": its marginal sds are a " +
                  describe(r) + " of the " + reference_name() +
@@ -261,10 +294,25 @@ private:
       logger().warning("svgd: ", advice);
   }
 
+  /// What to change against a collapsed ensemble, given what this run used.
+  std::string collapse_remedy() const {
+    std::string remedy;
+    const auto add = [&remedy](const std::string& s) { remedy += (remedy.empty() ? "" : ", ") + s; };
+    if (whitening_ == Whitening::None)
+      add("whiten with -svgd_precondition laplace_full");
+    if (settings_.kernel.type != KernelType::RbfCoordinate)
+      add("use the coordinate-wise kernel -svgd_kernel rbf_coord");
+    if (whitening_ != Whitening::None && settings_.step_rule.type != StepRuleType::Plain)
+      add("use -svgd_step_rule plain (AdaGrad's per-coordinate normalisation biases the fixed point)");
+    add("use more particles or more iterations");
+    return remedy;
+  }
+
   MPI_Comm comm_;
   std::unique_ptr<TargetBuilder> target_;
   SvgdSettings settings_;
   Whitening whitening_ = Whitening::LaplaceFull;
+  bool check_spread_ = true;
   LaplaceSettings laplace_;
   InitConfig init_;
   uint64_t seed_ = 1;

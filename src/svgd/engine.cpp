@@ -33,15 +33,15 @@ void check_particle_block(const ConstMatrixRef& x, const Partition& partition, I
                      std::to_string(partition.n_local()) + " x " + std::to_string(dim));
 }
 
-SvgdSettings configure_svgd(Options& options, KernelType default_kernel) {
+SvgdSettings configure_svgd(Options& options, const SvgdSettings& defaults) {
   SvgdSettings s;
   const PetscInt most = PETSC_MAX_INT;
   s.n_particles = options.get_int("svgd_particles", 100, 2, most,
                                   "number of particles N (at least the number of MPI ranks)");
   s.iterations = options.get_int("svgd_iterations", 1000, 0, most,
                                  "total number of SVGD iterations (a restart continues up to it)");
-  s.step_rule = configure_step_rule(options, "svgd_");
-  s.kernel = configure_kernel(options, "svgd_", default_kernel);
+  s.step_rule = configure_step_rule(options, "svgd_", defaults.step_rule);
+  s.kernel = configure_kernel(options, "svgd_", defaults.kernel.type);
   s.tolerance = options.get_real(
       "svgd_tol", 0.0, 0.0, 1e300,
       "stop when |X_new - X_old| / |X - mean(X)| (Frobenius norms) falls below it; 0 = off. "

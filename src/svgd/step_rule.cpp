@@ -12,11 +12,12 @@ namespace {
 constexpr double kAdagradFudge = 1e-6;
 } // namespace
 
-StepRuleSettings configure_step_rule(Options& options, const std::string& prefix) {
-  StepRuleSettings s;
+StepRuleSettings configure_step_rule(Options& options, const std::string& prefix,
+                                     const StepRuleSettings& defaults) {
+  StepRuleSettings s = defaults;
   const double huge = std::numeric_limits<double>::max();
   const std::string type = options.get_choice(
-      prefix + "step_rule", "adagrad", {"adagrad", "adam", "plain"},
+      prefix + "step_rule", step_rule_name(defaults.type), {"adagrad", "adam", "plain"},
       "particle update: adagrad (reference AdaGrad with momentum), adam, or plain "
       "x += step*phi");
   s.type = type == "adam" ? StepRuleType::Adam

@@ -25,7 +25,8 @@ struct StepRuleSettings {
 /// Reads -<prefix>step_rule, -<prefix>step, and the parameters of the chosen rule: -<prefix>alpha
 /// (adagrad) or -<prefix>adam_beta1, -<prefix>adam_beta2, -<prefix>adam_epsilon (adam); every one
 /// in help mode. Not collective.
-StepRuleSettings configure_step_rule(Options& options, const std::string& prefix);
+StepRuleSettings configure_step_rule(Options& options, const std::string& prefix,
+                                     const StepRuleSettings& defaults = {});
 
 /// "adagrad", "adam" or "plain".
 const char* step_rule_name(StepRuleType type);
