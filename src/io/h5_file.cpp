@@ -145,6 +145,11 @@ void H5File::write_doubles(const std::string& name, const double* data,
                                      H5P_DEFAULT, H5P_DEFAULT),
                           "create " + name),
                  H5Dclose);
+  hsize_t extent = 1;
+  for (hsize_t n : dims)
+    extent *= n;
+  if (extent == 0)
+    return; // an empty dataset (a run of 0 iterations has no history): known to every rank alike
   write_block(dataset, space, data, dims.size(), start.data(), count.data(), participate);
 }
 
@@ -377,10 +382,10 @@ Matrix H5File::read_matrix(const std::string& name) const {
   if (dims.empty() || dims.size() > 2)
     throw InputError("dataset '" + name + "' in '" + path_ + "' is not 1-D or 2-D");
   Matrix value(static_cast<Index>(dims[0]), dims.size() == 2 ? static_cast<Index>(dims[1]) : 1);
+  if (value.size() == 0)
+    return value; // an empty dataset has no data to read (and none was written)
   Handle dataset(open_dataset(name), H5Dclose);
-  double dummy = 0;
-  check_h5(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, transfer_,
-                   value.size() ? value.data() : &dummy),
+  check_h5(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, transfer_, value.data()),
            "read " + name);
   return value;
 }
@@ -395,7 +400,9 @@ std::vector<std::string> H5File::read_strings(const std::string& name) const {
   Handle type(H5Dget_type(dataset), H5Tclose);
   const size_t width = H5Tget_size(type);
   const auto dims = shape(name);
-  std::vector<char> buffer(std::max<hsize_t>(dims.at(0), 1) * width, '\0');
+  if (dims.at(0) == 0)
+    return {}; // nothing to read (an empty list, e.g. the plain step rule's state)
+  std::vector<char> buffer(dims.at(0) * width, '\0');
   Handle memory_type(string_type(width), H5Tclose);
   check_h5(H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, transfer_, buffer.data()),
            "read " + name);

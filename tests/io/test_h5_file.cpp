@@ -99,3 +99,17 @@ TEST_CASE("unwritable locations and missing files are input errors", "[h5][outpu
   CHECK_THROWS_AS(H5File(test::scratch_path("missing.h5"), H5File::Mode::Read, MPI_COMM_WORLD),
                   InputError);
 }
+
+TEST_CASE("empty datasets (a run of 0 iterations, a stateless step rule) round-trip", "[h5]") {
+  const std::string path = test::scratch_path("empty.h5");
+  {
+    H5File f(path, H5File::Mode::Create, MPI_COMM_WORLD);
+    f.write_vector("/history/ksd", Vector(0));
+    f.write_matrix("/empty_matrix", Matrix(0, 3));
+    f.write_strings("/names", {});
+  }
+  H5File f(path, H5File::Mode::Read, MPI_COMM_WORLD);
+  CHECK(f.read_vector("/history/ksd").size() == 0);
+  CHECK(f.read_matrix("/empty_matrix").rows() == 0);
+  CHECK(f.read_strings("/names").empty());
+}
