@@ -62,6 +62,9 @@ public:
       l0_settings_ = L0Settings::configure(options);
     if (method_ != Method::Hmc || all)
       svgd_settings_ = configure_svgd(options);
+    require_input(svgd_settings_.kernel.type != KernelType::HessianMixture,
+                  "-svgd_kernel hessian_mixture is available with -task svgd only (the "
+                  "hyperelastic models have no Hessian but finite differences)");
     if (method_ == Method::Psvgd || all)
       projection_ = configure_projection(options);
     if (method_ == Method::Hmc || all)

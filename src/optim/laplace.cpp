@@ -47,13 +47,15 @@ DenseMatrix negative_log_hessian(const Model& model, const ConstVectorRef& x, do
 }
 
 RepairedHessian repair_hessian(const DenseMatrix& hessian, double relative_floor,
-                               const ConstVectorRef& lower, const ConstVectorRef& upper) {
+                               const ConstVectorRef& lower, const ConstVectorRef& upper,
+                               const RepairOptions& options) {
   Eigen::SelfAdjointEigenSolver<DenseMatrix> eigen(hessian);
   if (eigen.info() != Eigen::Success)
     throw ModelError("eigendecomposition of the Hessian failed");
-  const Vector& lambda = eigen.eigenvalues();
+  const Vector lambda =
+      options.absolute_values ? Vector(eigen.eigenvalues().cwiseAbs()) : eigen.eigenvalues();
   const double diameter = (upper - lower).norm();
-  double floor = relative_floor * lambda.maxCoeff();
+  double floor = std::max(relative_floor * lambda.maxCoeff(), options.absolute_floor);
   if (std::isfinite(diameter))
     floor = std::max(floor, 1.0 / (diameter * diameter));
   if (!(floor > 0))

@@ -22,7 +22,7 @@ Whitening configure_whitening(Options& options, const std::string& option,
       "SVGD coordinates: none (the target's own), laplace_diag (scaled by the Laplace marginal "
       "sds at the MAP) or laplace_full (whitened by the Laplace covariance: x = MAP + L z); the "
       "MAP by TAO (-map_tao_*), the Hessian exact or by finite differences (-laplace_*). With a "
-      "preconditioner the defaults are -svgd_kernel rbf_coord -svgd_step_rule plain -svgd_step "
+      "preconditioner the defaults are -svgd_kernel auto -svgd_step_rule plain -svgd_step "
       "0.1, with none rbf, adagrad, 0.01");
   if (type == "laplace_diag")
     return Whitening::LaplaceDiag;

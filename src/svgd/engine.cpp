@@ -14,7 +14,17 @@
 #include <string>
 
 namespace l0svgd {
-namespace {} // namespace
+namespace {
+
+// The matrix-valued kernel has its own class; the SteinKernel then measures the KSD with the
+// scalar RBF.
+KernelSettings stein_kernel_settings(KernelSettings settings) {
+  if (settings.type == KernelType::HessianMixture)
+    settings.type = KernelType::Rbf;
+  return settings;
+}
+
+} // namespace
 
 Partition particle_partition(Index n_particles, MPI_Comm comm) {
   int size = 1;
@@ -63,7 +73,11 @@ SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Com
       direction_(partition_.n_local(), dim_), displacement_(partition_.n_local(), dim_),
       local_statistics_(partition_.n_local(), 3), statistics_(partition_.n_global(), 3),
       discrepancy_rows_(partition_.n_local()), gather_statistics_(partition_, 3, comm),
-      kernel_(settings.kernel, partition_, dim_, comm),
+      kernel_(stein_kernel_settings(settings.kernel), partition_, dim_, comm),
+      mixture_(settings.kernel.type == KernelType::HessianMixture
+                   ? std::make_unique<MixtureKernel>(settings.kernel.anchors, partition_, dim_,
+                                                     settings.kernel.seed, comm)
+                   : nullptr),
       step_rule_(settings.step_rule, partition_.n_local(), dim_), events_{log_event("SVGDGradient"),
                                                                           log_event("SVGDGather"),
                                                                           log_event("SVGDKernel"),
@@ -120,9 +134,22 @@ IterationInfo SvgdEngine::step() {
   IterationInfo info;
   info.iteration = iteration_ + 1;
   info.has_ksd = ksd_due(settings_, info.iteration);
-  info.bandwidth = prepare_kernel(info.has_ksd);
-  const double spread = std::sqrt(kernel_.centred_positions_squared_norm());
-  {
+  double spread = 0.0;
+  if (mixture_) {
+    if (!evaluated_)
+      evaluate();
+    {
+      LogEventScope event(events_.kernel);
+      mixture_->direction(local_scores_positions_, iteration_, precision_, direction_);
+      L0_PETSC(PetscLogFlops(mixture_->flops()));
+    }
+    info.bandwidth = mixture_->bandwidth();
+    spread = std::sqrt(mixture_->centred_positions_squared_norm());
+    if (info.has_ksd)
+      prepare_kernel(true);
+  } else {
+    info.bandwidth = prepare_kernel(info.has_ksd);
+    spread = std::sqrt(kernel_.centred_positions_squared_norm());
     LogEventScope event(events_.kernel);
     kernel_.direction(direction_);
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace l0svgd {
 namespace {
@@ -28,7 +29,10 @@ double imq_weight(double k, double h) {
 // rbf_coord is one RBF per coordinate: its value and weight are those of the RBF in 1-D.
 const KernelFamily kFamilies[] = {{KernelType::Rbf, "rbf", rbf_value, rbf_weight},
                                   {KernelType::Imq, "imq", imq_value, imq_weight},
-                                  {KernelType::RbfCoordinate, "rbf_coord", rbf_value, rbf_weight}};
+                                  {KernelType::RbfCoordinate, "rbf_coord", rbf_value, rbf_weight},
+                                  {KernelType::HessianMixture, "hessian_mixture", rbf_value,
+                                   rbf_weight},
+                                  {KernelType::Auto, "auto", rbf_value, rbf_weight}};
 
 // Rows of the local block per call of the coordinate-wise loop: its five sums stay in L1/L2.
 constexpr Index kCoordinateRows = 512;
@@ -44,14 +48,26 @@ const KernelFamily& kernel_family(KernelType type) {
   throw Error("unknown kernel type");
 }
 
+KernelType resolve_kernel(KernelType type, Index dim) {
+  if (type != KernelType::Auto)
+    return type;
+  return dim < 5 ? KernelType::Imq : KernelType::RbfCoordinate;
+}
+
 KernelSettings configure_kernel(Options& options, const std::string& prefix,
                                 KernelType default_type) {
   KernelSettings settings;
+  std::vector<std::string> choices = {"rbf", "imq", "rbf_coord", "hessian_mixture"};
+  if (default_type == KernelType::Auto)
+    choices.push_back("auto");
   const std::string type = options.get_choice(
-      prefix + "kernel", kernel_name(default_type), {"rbf", "imq", "rbf_coord"},
-      "Stein kernel: rbf exp(-r^2/h), imq (1 + r^2/h)^(-1/2), or rbf_coord, one RBF per "
+      prefix + "kernel", kernel_name(default_type), choices,
+      "Stein kernel: rbf exp(-r^2/h), imq (1 + r^2/h)^(-1/2), rbf_coord, one RBF per "
       "coordinate exp(-(x_k - y_k)^2/h_k) with a median bandwidth each (keeps the spread in "
-      "moderate dimension; N^2 d exponentials per iteration)");
+      "moderate dimension; N^2 d exponentials per iteration), or hessian_mixture, the "
+      "matrix-valued kernel of Wang et al. 2019: RBFs in the metrics of the Hessians at "
+      "-svgd_kernel_anchors particles, blended by Gaussian-mixture weights (-task svgd only); "
+      "auto (-task svgd, whitened): imq below d = 5, rbf_coord from d = 5");
   for (const KernelFamily& family : kFamilies)
     if (type == family.name)
       settings.type = family.type;
@@ -75,6 +91,11 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix,
               "ring"
           ? Exchange::Ring
           : Exchange::Allgather;
+  settings.anchors = options.get_int(prefix + "kernel_anchors", 8, 1, 1 << 20,
+                                     "hessian_mixture: anchor particles per iteration, each with "
+                                     "a Hessian evaluation and a kernel pass");
+  require_input(!(settings.type == KernelType::HessianMixture && settings.exchange == Exchange::Ring),
+                "-" + prefix + "kernel hessian_mixture needs -" + prefix + "exchange allgather");
   require_input(!(settings.type == KernelType::RbfCoordinate && settings.exchange == Exchange::Ring),
                 "-" + prefix + "kernel rbf_coord needs -" + prefix +
                     "exchange allgather: its per-coordinate medians read every particle");

@@ -76,6 +76,9 @@ ProjectedSvgdEngine::ProjectedSvgdEngine(const Model& model, const SvgdSettings&
                                                        log_event("PSVGDKernel"),
                                                        log_event("PSVGDKSD"),
                                                        log_event("PSVGDUpdate")} {
+  require_input(settings.kernel.type != KernelType::HessianMixture,
+                "projected SVGD does not take -svgd_kernel hessian_mixture (its Hessians are of "
+                "the full space)");
   const Index cap = projection_.max_rank > 0 ? std::min(projection_.max_rank, dim_) : dim_;
   budget_ = std::min(projection_.initial_rank, cap);
 }

@@ -22,6 +22,7 @@ enum class RngStream : uint32_t {
   Gates = 6,
   Weights = 7,
   Metrics = 8,
+  KernelAnchors = 9,
   Test = 99
 };
 

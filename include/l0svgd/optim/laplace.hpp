@@ -34,12 +34,22 @@ struct RepairedHessian {
   double floor = 0.0;    ///< the floor used
 };
 
-/// Eigenvalue clipping: eigenvalues below floor = max(relative_floor · λ_max, 1/D²) are raised to
-/// the floor, where D is the diameter of the support box `lower`…`upper` (no such term when the box
-/// is unbounded), so that a clipped direction is never wider than the prior box. Throws ModelError
-/// if no floor exists (no positive eigenvalue on an unbounded support). Not collective.
+/// How `repair_hessian` treats eigenvalues besides the relative floor.
+struct RepairOptions {
+  /// Replace every eigenvalue by its absolute value first (the saddle-free Newton metric), so that
+  /// a negative curvature direction keeps its scale instead of being clipped to the floor.
+  bool absolute_values = false;
+  double absolute_floor = 0.0; ///< a floor of its own, in the units of the Hessian
+};
+
+/// Eigenvalue clipping: eigenvalues below floor = max(relative_floor · λ_max, 1/D², absolute
+/// floor) are raised to the floor, where D is the diameter of the support box `lower`…`upper` (no
+/// such term when the box is unbounded), so that a clipped direction is never wider than the prior
+/// box. Throws ModelError if no floor exists (no positive eigenvalue on an unbounded support and no
+/// absolute floor). Not collective.
 RepairedHessian repair_hessian(const DenseMatrix& hessian, double relative_floor,
-                               const ConstVectorRef& lower, const ConstVectorRef& upper);
+                               const ConstVectorRef& lower, const ConstVectorRef& upper,
+                               const RepairOptions& options = {});
 
 /// Gaussian N(mean, covariance) at one mode, with its Laplace mass.
 struct LaplaceComponent {

@@ -14,6 +14,7 @@
 #include "l0svgd/parallel/gather.hpp"
 #include "l0svgd/parallel/partition.hpp"
 #include "l0svgd/svgd/kernel.hpp"
+#include "l0svgd/svgd/mixture_kernel.hpp"
 #include "l0svgd/svgd/pair_median.hpp"
 #include "l0svgd/svgd/step_rule.hpp"
 
@@ -132,8 +133,14 @@ public:
   void set_iteration(Index iteration);
   /// Bandwidth of the last kernel evaluation (0 before the first).
   double bandwidth() const { return kernel_.bandwidth(); }
-  /// The Stein kernel (its memory mode and buffers, for the timing output).
+  /// The Stein kernel (its memory mode and buffers, for the timing output; with hessian_mixture
+  /// the scalar RBF that measures the KSD).
   const SteinKernel& kernel() const { return kernel_; }
+
+  /// Not collective: the precision Q(x) of the hessian_mixture kernel at an anchor (e.g. the
+  /// repaired Hessian of −log p), which must give the same result on every rank. Required before
+  /// `step` with that kernel; ignored by the others.
+  void set_precision(PrecisionFunction precision) { precision_ = std::move(precision); }
 
   /// Step-rule state of the own rows, for a checkpoint, and its restoration.
   StepRuleState step_rule_state() const { return step_rule_.state(); }
@@ -159,6 +166,8 @@ private:
   Vector discrepancy_rows_;              // n_local
   RowGather gather_statistics_;
   SteinKernel kernel_;
+  std::unique_ptr<MixtureKernel> mixture_; // hessian_mixture only
+  PrecisionFunction precision_;
   StepRule step_rule_;
   struct {
     PetscLogEvent gradient, gather, kernel, ksd, update;

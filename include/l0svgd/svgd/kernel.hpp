@@ -20,8 +20,16 @@ namespace l0svgd {
 /// coordinate with its own (median-heuristic) bandwidth (NumPyro's "vector" mode): coordinate k of
 /// φ is the SVGD direction of the 1-D kernel k_k, so each coordinate repels with a bandwidth of its
 /// own width instead of one set by all d coordinates, which keeps the repulsion from vanishing as d
-/// grows.
-enum class KernelType { Rbf, Imq, RbfCoordinate };
+/// grows. HessianMixture is the matrix-valued kernel of MixtureKernel (Wang et al. 2019); the
+/// SteinKernel itself then computes the scalar RBF, for the KSD.
+/// Auto is a default only (-task svgd), resolved once d is known: see resolve_kernel.
+enum class KernelType { Rbf, Imq, RbfCoordinate, HessianMixture, Auto };
+
+/// Auto resolved for dimension d: imq below d = 5, where a scalar kernel keeps the spread and, unlike
+/// the coordinate-wise one, captures dependence between coordinates (the banana), with the heavier
+/// tails that move particles between modes; rbf_coord from d = 5 on, where every scalar kernel
+/// collapses (bench/svgd_accuracy.py). Other types unchanged.
+KernelType resolve_kernel(KernelType type, Index dim);
 
 /// One kernel family as a table: its name, k(r²) and the repulsion weight w(k). The per-element
 /// loops of SteinKernel are the vectorised versions of these (src/svgd/kernel_simd.cpp).
@@ -52,16 +60,19 @@ struct KernelSettings {
   /// over particles are formed in the same order on any number of ranks.
   Index tile = 256;
   Exchange exchange = Exchange::Allgather; ///< -svgd_exchange
+  Index anchors = 8;                       ///< hessian_mixture: -svgd_kernel_anchors
+  uint64_t seed = 1; ///< hessian_mixture: seed of the anchor draws (the run's -seed)
 };
 
-/// Reads -<prefix>kernel (rbf|imq|rbf_coord; default `default_type`), -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
+/// Reads -<prefix>kernel (rbf|imq|rbf_coord|hessian_mixture; default `default_type`),
+/// -<prefix>kernel_anchors, -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
 /// -<prefix>kernel_memory, -<prefix>kernel_tile and -<prefix>exchange (allgather|ring). Not
 /// collective; same result on every rank. Throws InputError for rbf_coord with the ring exchange (its
 /// per-coordinate medians read every particle).
 KernelSettings configure_kernel(Options& options, const std::string& prefix,
                                 KernelType default_type = KernelType::Rbf);
 
-/// "rbf", "imq" or "rbf_coord".
+/// "rbf", "imq", "rbf_coord" or "hessian_mixture".
 const char* kernel_name(KernelType type);
 
 /// Kernel value at squared distance `r2` with bandwidth `h`.
