@@ -409,11 +409,20 @@ double SteinKernel::compute(bool with_discrepancy) {
 void SteinKernel::compute_coordinatewise(bool with_discrepancy) {
   columns_ = all_; // column by column: each coordinate's N scores and positions contiguous
   local_columns_ = local_positions();
-  for (Index k = 0; k < dim_; ++k)
-    coordinate_h_(k) =
-        settings_.bandwidth > 0.0
-            ? settings_.bandwidth
-            : median_bandwidth(pair_median_1d(columns_.col(dim_ + k).data(), n_, sorted_), n_);
+  if (settings_.bandwidth > 0.0) {
+    coordinate_h_.setConstant(settings_.bandwidth);
+  } else {
+    // Each rank finds the exact medians of the coordinates k ≡ rank (mod P), then all ranks add
+    // them up (one nonzero term each, so exact); every rank then checks every median, and a zero
+    // one throws on all.
+    Vector medians = Vector::Zero(dim_);
+    for (Index k = partition_.rank(); k < dim_; k += partition_.size())
+      medians(k) = pair_median_1d(columns_.col(dim_ + k).data(), n_, sorted_);
+    L0_MPI(MPI_Allreduce(MPI_IN_PLACE, medians.data(), static_cast<int>(dim_), MPI_DOUBLE, MPI_SUM,
+                         comm_));
+    for (Index k = 0; k < dim_; ++k)
+      coordinate_h_(k) = median_bandwidth(medians(k), n_);
+  }
   const auto s = local_scores();
   const Index ld = coordinate_sums_.rows();
   for (Index k = 0; k < dim_; ++k) {

@@ -1,5 +1,6 @@
 #include "kernel_simd.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "../core/simd_math.hpp"
@@ -69,33 +70,42 @@ L0SVGD_CLONES
 void coordinate_rbf_sums(const double* x_rows, Index rows, const double* x_cols,
                          const double* s_cols, Index cols, double inv_h, double* sums, Index ld,
                          bool with_discrepancy) {
+  // One row at a time, the columns in vector lanes: the sums stay in registers (an OpenMP SIMD
+  // reduction, whose lane order is fixed by the column index, so every rank adds a row's terms in
+  // the same order whatever rows it holds).
   const double minus = -inv_h;
-  const double* __restrict x = x_rows;
-  double* __restrict a0 = sums;
-  double* __restrict a1 = sums + ld;
-  double* __restrict b = sums + 2 * ld;
-  double* __restrict c = sums + 3 * ld;
-  double* __restrict q = sums + 4 * ld;
-  for (Index j = 0; j < cols; ++j) {
-    const double xj = x_cols[j], sj = s_cols[j];
+  const double* __restrict xc = x_cols;
+  const double* __restrict sc = s_cols;
+  for (Index i = 0; i < rows; ++i) {
+    const double xi = x_rows[i];
+    double a0 = 0.0, a1 = 0.0, b = 0.0, c = 0.0, q = 0.0;
     if (with_discrepancy) {
-      for (Index i = 0; i < rows; ++i) {
-        const double delta = x[i] - xj, delta2 = delta * delta;
+#pragma omp simd reduction(+ : a0, a1, b, c, q) simdlen(32)
+      for (Index j = 0; j < cols; ++j) {
+        const double delta = xi - xc[j], delta2 = delta * delta;
         const double e = exp_le0(delta2 * minus), ed = e * delta;
-        a0[i] += e;
-        a1[i] += e * sj;
-        b[i] += ed;
-        c[i] += ed * sj;
-        q[i] += ed * delta;
+        a0 += e;
+        a1 += e * sc[j];
+        b += ed;
+        c += ed * sc[j];
+        q += ed * delta;
       }
     } else {
-      for (Index i = 0; i < rows; ++i) {
-        const double delta = x[i] - xj;
+#pragma omp simd reduction(+ : a0, a1, b) simdlen(32)
+      for (Index j = 0; j < cols; ++j) {
+        const double delta = xi - xc[j];
         const double e = exp_le0(delta * delta * minus);
-        a0[i] += e;
-        a1[i] += e * sj;
-        b[i] += e * delta;
+        a0 += e;
+        a1 += e * sc[j];
+        b += e * delta;
       }
+    }
+    sums[i] += a0;
+    sums[ld + i] += a1;
+    sums[2 * ld + i] += b;
+    if (with_discrepancy) {
+      sums[3 * ld + i] += c;
+      sums[4 * ld + i] += q;
     }
   }
 }

@@ -295,6 +295,21 @@ double kth_pair_difference(const std::vector<double>& v, uint64_t k) {
   return t;
 }
 
+// The smallest pair difference above t (the next order statistic when fewer than k + 1 pairs lie
+// within t): for each i the first j with v_j − v_i > t, by two pointers.
+double smallest_difference_above(const std::vector<double>& v, double t) {
+  double best = std::numeric_limits<double>::infinity();
+  std::size_t j = 1;
+  for (std::size_t i = 0; i + 1 < v.size(); ++i) {
+    j = std::max(j, i + 1);
+    while (j < v.size() && v[j] - v[i] <= t)
+      ++j;
+    if (j < v.size())
+      best = std::min(best, v[j] - v[i]);
+  }
+  return best;
+}
+
 } // namespace
 
 double pair_median_1d(const double* v, Index n, std::vector<double>& sorted) {
@@ -303,10 +318,12 @@ double pair_median_1d(const double* v, Index n, std::vector<double>& sorted) {
   sorted.assign(v, v + n);
   std::sort(sorted.begin(), sorted.end());
   const uint64_t pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
-  const double lower = kth_pair_difference(sorted, (pairs + 1) / 2);
+  const uint64_t k = (pairs + 1) / 2;
+  const double lower = kth_pair_difference(sorted, k);
   if (pairs % 2 == 1)
     return lower * lower;
-  const double upper = kth_pair_difference(sorted, pairs / 2 + 1);
+  const double upper =
+      pairs_within(sorted, lower) >= k + 1 ? lower : smallest_difference_above(sorted, lower);
   return 0.5 * (lower * lower + upper * upper);
 }
 
