@@ -79,6 +79,7 @@ with h5py.File(sys.argv[1], "w") as f:
 PYEOF
 "${measured[@]}" mpirun -n 2 "$l0svgd" -task svgd -target_type gaussian -target_dim 100 -svgd_particles 256 \
   -svgd_iterations 50 -svgd_monitor_every 0 -svgd_ksd_every 0 -init_type file \
+  -svgd_precondition none -svgd_check_spread 0 -svgd_kernel rbf -svgd_step_rule adagrad \
   -init_file "$out/check_init.h5" -output_file "$out/check_l0svgd.h5" -log_level warning
 numpy -N 256 -d 100 --iterations 50 --identity --median pairs --init "$out/check_init.h5" \
   --output "$out/check_numpy.h5" > /dev/null
@@ -109,23 +110,28 @@ iterations() {
     it = int(w / (6 * n * n * d + 2 * n * d * d) + 0.5); lo = (n <= 4096) ? 10 : 3
     if (it < lo) it = lo; if (it > 100) it = 100; print it }'
 }
-run_l0svgd() {  # N d P iterations output [extra options]
+run_l0svgd() {  # N d P iterations output [extra options]; KERNEL (default rbf)
   local n=$1 d=$2 p=$3 it=$4 file=$5
   shift 5
+  # The kernel under test in the target's own coordinates, from a Gaussian start: no Laplace fit
+  # (-task svgd's accuracy defaults whiten and pick the kernel by dimension).
   "${measured[@]}" mpirun -n "$p" "$l0svgd" -task svgd -target_type gaussian -target_dim "$d" \
     -target_random_cov true -svgd_particles "$n" -svgd_iterations "$it" -svgd_monitor_every 0 \
-    -svgd_ksd_every 0 -output_file "$file" -log_level warning "$@"
+    -svgd_ksd_every 0 -svgd_kernel "${KERNEL:-rbf}" -svgd_precondition none -svgd_check_spread 0 \
+    -init_type gaussian -svgd_step_rule adagrad -output_file "$file" -log_level warning "$@"
 }
 # numpy's N x N float64 temporaries (about six of them) must fit in memory, and its run in a minute.
 numpy_fits() { awk -v n="$1" -v d="$2" 'BEGIN { exit !(n <= 8192 || d <= 100) }'; }
 
-$py scripts/timing_row.py --header | sed 's/$/,repeat,kernel_distances,exchange,particle_buffer_mib,blas/' > "$raw/l0svgd.csv"
-record() {  # FILE REPEAT: one row of raw/l0svgd.csv
+for table in l0svgd coordinate; do
+  $py scripts/timing_row.py --header | sed 's/$/,repeat,kernel_distances,exchange,particle_buffer_mib,blas/' > "$raw/$table.csv"
+done
+record() {  # FILE REPEAT [TABLE]: one row of raw/TABLE.csv (default l0svgd)
   echo "$($py scripts/timing_row.py "$1"),$2,$($py -c "
 import h5py; t = h5py.File('$1', 'r')['timing'].attrs
 v = lambda k: t[k].decode() if isinstance(t[k], bytes) else str(t[k])
 print(','.join([v('kernel_distances'), v('exchange'), v('particle_buffer_mib'), v('blas').replace(',', ' ')]))")" \
-    >> "$raw/l0svgd.csv"
+    >> "$raw/${3:-l0svgd}.csv"
 }
 : > "$raw/numpy.jsonl"
 gemm_cases=()
@@ -162,6 +168,16 @@ if [[ -z ${BENCH_N:-} ]]; then
       its=$(iterations "$n" 100); [[ $n == 32768 ]] && its=2
       run_l0svgd "$n" 100 2 "$its" "$f" -svgd_exchange ring
       record "$f" "$r"
+    done
+  done
+  # The coordinate-wise kernel (-svgd_kernel rbf_coord): N² d exponentials, against their rate.
+  for n in 1024 4096; do
+    [[ " ${BENCH_N:-256 1024 4096 16384} " == *" $n "* ]] || continue
+    for r in $(seq "$repeat"); do
+      log "N=$n d=100: l0svgd rbf_coord on 2 ranks, run $r"
+      f=$out/svgd_N${n}_d100_P2_coord.h5
+      KERNEL=rbf_coord run_l0svgd "$n" 100 2 "$(( $(iterations "$n" 100) / 10 + 2 ))" "$f"
+      record "$f" "$r" coordinate
     done
   done
   log "N=32768 d=100: l0svgd on 2 ranks (allgather, streamed kernel), 2 iterations"

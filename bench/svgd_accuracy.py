@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-KERNELS = ["rbf", "imq", "rbf_coord"]
+KERNELS = ["rbf", "imq", "rbf_coord", "hessian_mixture"]
 PRECONDITIONERS = ["none", "laplace_diag", "laplace_full"]
 
 
