@@ -10,9 +10,9 @@
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/mcmc/hmc.hpp"
+#include "l0svgd/models/affine_model.hpp"
 #include "l0svgd/models/hyperelastic/l0_problem.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
-#include "l0svgd/models/affine_model.hpp"
 #include "l0svgd/optim/laplace.hpp"
 #include "l0svgd/optim/map.hpp"
 #include "l0svgd/parallel/gather.hpp"
@@ -145,10 +145,10 @@ public:
     // SVGD runs in coordinates scaled by the Laplace standard deviations at the MAP (see
     // AffineModel); HMC adapts its own diagonal metric.
     const bool scaled = method_ != Method::Hmc && laplace_scaling_;
-    const AffineModel scaled_model(
-        model, AffineMap::scaling(scaled ? laplace_scales(model, map.x)
-                                         : Vector(Vector::Ones(model.dim())),
-                                  Vector::Zero(model.dim())));
+    const AffineModel scaled_model(model,
+                                   AffineMap::scaling(scaled ? laplace_scales(model, map.x)
+                                                             : Vector(Vector::Ones(model.dim())),
+                                                      Vector::Zero(model.dim())));
     const Model& sampled = scaled ? static_cast<const Model&>(scaled_model) : model;
     const Vector init_mean = scaled_model.to_whitened(map.x.transpose()).row(0).transpose();
     InitConfig init;

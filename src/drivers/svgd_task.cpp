@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 
 #include "l0svgd/core/error.hpp"
@@ -32,8 +33,12 @@ double seconds_since(Clock::time_point start) {
 /// times the reference's has collapsed; above kOverdispersed times a reference run's it is too
 /// wide (not judged against the Laplace sds, which a multimodal or heavy-tailed posterior rightly
 /// exceeds); a KSD that has not settled within ±kKsdBand of its final level before the last
-/// quarter of the run has not converged.
+/// quarter of the run has not converged, nor has a plain-rule run whose last step exceeds kMoving
+/// of the ensemble's spread.
 constexpr double kCollapsed = 0.7, kOverdispersed = 1.5, kKsdBand = 0.25;
+/// The plain rule's relative step norm above which a run has not settled (converged runs end
+/// near 1e-4).
+constexpr double kMoving = 1e-2;
 /// Smallest eigenvalue of a hessian_mixture precision, relative to its largest.
 constexpr double kMixtureFloor = 1e-2;
 
@@ -54,9 +59,10 @@ public:
   void configure(Options& options) override {
     target_ = configure_target(options);
     // Defaults for an accurate first run (issue 13): whitened by the Laplace fit, the kernel by
-    // dimension (resolve_kernel: one RBF per coordinate from d = 5, IMQ below), the plain rule with a step in units of the Laplace sds, particles from the Laplace
-    // approximation. In the target's own coordinates the kernel and step rule of before
-    // (the scalar RBF, AdaGrad 0.01), which the coordinate-wise kernel alone does not beat.
+    // dimension (resolve_kernel: one RBF per coordinate from d = 5, IMQ below), the plain rule with
+    // a step in units of the Laplace sds, particles from the Laplace approximation. In the target's
+    // own coordinates the kernel and step rule of before (the scalar RBF, AdaGrad 0.01), which the
+    // coordinate-wise kernel alone does not beat.
     whitening_ = configure_whitening(options, "svgd_precondition", Whitening::LaplaceFull);
     settings_ = configure_svgd(options, svgd_defaults(whitening_));
     laplace_.configure(options);
@@ -151,9 +157,11 @@ public:
           if (checkpoint_every_ > 0 && info.iteration % checkpoint_every_ == 0)
             write_svgd_checkpoint(checkpoint_file_, engine, identity_);
         },
-        [&] { return reference_sd_.size() ? " sd/" + reference_name() + " " + spread_text() : ""; });
+        [&] {
+          return reference_sd_.size() ? " sd/" + reference_name() + " " + spread_text() : "";
+        });
     output.finish(*engine_, summary, seconds_since(start), seed_);
-    write_diagnostics(out.h5(), ksd);
+    write_diagnostics(out.h5(), ksd, summary);
     out.commit();
     logger().info("svgd: ", summary.converged ? "converged" : "stopped", " after ",
                   summary.iterations, " iterations in ", summary.elapsed_seconds, " s; wrote ",
@@ -231,8 +239,7 @@ private:
     } else {
       x = draw_initial_particles(init_, partition, d, seed_);
     }
-    engine_->set_local_particles(whitening_ == Whitening::None ? x
-                                                               : coordinates_->to_whitened(x));
+    engine_->set_local_particles(whitening_ == Whitening::None ? x : coordinates_->to_whitened(x));
   }
 
   /// This rank's rows of z ~ N(0, scale² I), the draws of the gaussian start for all N particles
@@ -282,7 +289,7 @@ private:
 
   /// Collective: /diagnostics (sd ratio, KSD convergence) and /laplace in the output, and the
   /// warning of a collapsed, over-dispersed or unconverged ensemble.
-  void write_diagnostics(H5File& h5, const KsdTrace& ksd) const {
+  void write_diagnostics(H5File& h5, const KsdTrace& ksd, const SvgdRunSummary& summary) const {
     h5.create_group("/diagnostics");
     h5.write_attribute("/diagnostics", "coordinates", std::string(whitening_name(whitening_)));
     h5.write_attribute("/diagnostics", "kernel", std::string(kernel_name(settings_.kernel.type)));
@@ -309,8 +316,8 @@ private:
         advice = "the ensemble has collapsed: its marginal sds are a " + describe(r) + " of the " +
                  reference_name() + " sds; " + collapse_remedy();
       else if (r.median > kOverdispersed && !reference_file_.empty())
-        advice = "the ensemble is wider than the " + reference_name() + ": its marginal sds are a " +
-                 describe(r) + " of the " + reference_name() +
+        advice = "the ensemble is wider than the " + reference_name() +
+                 ": its marginal sds are a " + describe(r) + " of the " + reference_name() +
                  " sds; run more iterations or lower -init_scale";
     }
     const Index settled = iterations_to_converge(ksd, kKsdBand);
@@ -322,6 +329,17 @@ private:
                 "the KSD had not settled within +-25% of its final level before the last quarter "
                 "of the run (from iteration " +
                 std::to_string(settled) + "): run more iterations or raise -svgd_step";
+    // The plain rule's steps vanish at a fixed point; steps still a sizeable fraction of the spread
+    // mean an unstable step or an unconverged run (AdaGrad's normalised steps never vanish).
+    const double moving = summary.last.relative_step_norm;
+    if (settings_.step_rule.type == StepRuleType::Plain && summary.iterations > 0 &&
+        moving > kMoving)
+      advice += std::string(advice.empty() ? "" : "; ") + "the particles still moved by " +
+                format("%.3g", moving) +
+                " of the ensemble's spread in the last iteration: lower -svgd_step (the plain "
+                "rule is unstable when the step is too large for the curvature) or run more "
+                "iterations";
+    h5.write_attribute("/diagnostics", "final_relative_step", moving);
     h5.write_attribute("/diagnostics", "warning", advice);
     if (!advice.empty())
       logger().warning("svgd: ", advice);
@@ -330,13 +348,16 @@ private:
   /// What to change against a collapsed ensemble, given what this run used.
   std::string collapse_remedy() const {
     std::string remedy;
-    const auto add = [&remedy](const std::string& s) { remedy += (remedy.empty() ? "" : ", ") + s; };
+    const auto add = [&remedy](const std::string& s) {
+      remedy += (remedy.empty() ? "" : ", ") + s;
+    };
     if (whitening_ == Whitening::None)
       add("whiten with -svgd_precondition laplace_full");
     if (settings_.kernel.type != KernelType::RbfCoordinate)
       add("use the coordinate-wise kernel -svgd_kernel rbf_coord");
     if (whitening_ != Whitening::None && settings_.step_rule.type != StepRuleType::Plain)
-      add("use -svgd_step_rule plain (AdaGrad's per-coordinate normalisation biases the fixed point)");
+      add("use -svgd_step_rule plain (AdaGrad's per-coordinate normalisation biases the fixed "
+          "point)");
     add("use more particles or more iterations");
     return remedy;
   }

@@ -27,12 +27,6 @@ constexpr int kMaxReflections = 100;
 // split_rhat and effective_sample_size need this many draws per chain.
 constexpr Index kMinDiagnosticDraws = 4;
 
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
 const HmcSettings& validated(const HmcSettings& s) {
   require_input(s.n_chains >= 1, "option -hmc_chains: at least one chain is needed");
   require_input(s.warmup >= 0, "option -hmc_warmup: must not be negative");

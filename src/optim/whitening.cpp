@@ -15,8 +15,7 @@ const char* whitening_name(Whitening type) {
   }
 }
 
-Whitening configure_whitening(Options& options, const std::string& option,
-                              Whitening default_type) {
+Whitening configure_whitening(Options& options, const std::string& option, Whitening default_type) {
   const std::string type = options.get_choice(
       option, whitening_name(default_type), {"none", "laplace_diag", "laplace_full"},
       "SVGD coordinates: none (the target's own), laplace_diag (scaled by the Laplace marginal "

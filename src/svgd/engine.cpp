@@ -200,9 +200,9 @@ SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer, const SvgdMonitor& 
       k.bandwidth > 0.0 ? " h = " + format("%g", k.bandwidth) : std::string(" (median heuristic)"),
       "; step rule ", step_rule_name(settings_.step_rule.type), " step ",
       format("%g", settings_.step_rule.step), "; iterations ", first, " -> ", total);
-  const SvgdRunSummary summary =
-      run_iterations(*this, settings_, "SVGD", observer,
-                     [&monitor] { return monitor ? monitor() : std::string(); });
+  const SvgdRunSummary summary = run_iterations(*this, settings_, "SVGD", observer, [&monitor] {
+    return monitor ? monitor() : std::string();
+  });
   logger().info("SVGD: ",
                 summary.converged ? "converged (relative step norm below -svgd_tol)"
                                   : "iteration limit reached",

@@ -9,13 +9,6 @@
 
 namespace l0svgd {
 
-/// printf-style formatting of one number for monitor lines.
-inline std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
 /// Steps `engine` until settings.iterations are done in total or the relative step norm falls below
 /// the tolerance, calling `observer(engine, info)` after every step and logging a monitor line
 /// (`label`, then `extra()` text) every settings.monitor_every iterations and at the end.

@@ -27,12 +27,12 @@ double imq_weight(double k, double h) {
 }
 
 // rbf_coord is one RBF per coordinate: its value and weight are those of the RBF in 1-D.
-const KernelFamily kFamilies[] = {{KernelType::Rbf, "rbf", rbf_value, rbf_weight},
-                                  {KernelType::Imq, "imq", imq_value, imq_weight},
-                                  {KernelType::RbfCoordinate, "rbf_coord", rbf_value, rbf_weight},
-                                  {KernelType::HessianMixture, "hessian_mixture", rbf_value,
-                                   rbf_weight},
-                                  {KernelType::Auto, "auto", rbf_value, rbf_weight}};
+const KernelFamily kFamilies[] = {
+    {KernelType::Rbf, "rbf", rbf_value, rbf_weight},
+    {KernelType::Imq, "imq", imq_value, imq_weight},
+    {KernelType::RbfCoordinate, "rbf_coord", rbf_value, rbf_weight},
+    {KernelType::HessianMixture, "hessian_mixture", rbf_value, rbf_weight},
+    {KernelType::Auto, "auto", rbf_value, rbf_weight}};
 
 // Rows of the local block per call of the coordinate-wise loop: its five sums stay in L1/L2.
 constexpr Index kCoordinateRows = 512;
@@ -94,11 +94,13 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix,
   settings.anchors = options.get_int(prefix + "kernel_anchors", 8, 1, 1 << 20,
                                      "hessian_mixture: anchor particles per iteration, each with "
                                      "a Hessian evaluation and a kernel pass");
-  require_input(!(settings.type == KernelType::HessianMixture && settings.exchange == Exchange::Ring),
-                "-" + prefix + "kernel hessian_mixture needs -" + prefix + "exchange allgather");
-  require_input(!(settings.type == KernelType::RbfCoordinate && settings.exchange == Exchange::Ring),
-                "-" + prefix + "kernel rbf_coord needs -" + prefix +
-                    "exchange allgather: its per-coordinate medians read every particle");
+  require_input(
+      !(settings.type == KernelType::HessianMixture && settings.exchange == Exchange::Ring),
+      "-" + prefix + "kernel hessian_mixture needs -" + prefix + "exchange allgather");
+  require_input(
+      !(settings.type == KernelType::RbfCoordinate && settings.exchange == Exchange::Ring),
+      "-" + prefix + "kernel rbf_coord needs -" + prefix +
+          "exchange allgather: its per-coordinate medians read every particle");
   return settings;
 }
 

@@ -107,7 +107,8 @@ void MixtureKernel::direction(const ConstMatrixRef& local, Index iteration,
     distances_ *= -1.0 / h;
     simd::exp_nonpositive(distances_.data(), distances_.data(), distances_.size());
 
-    // [B_l, w_l x, w_l] with B_l = (w_l s + ∇w_l) Q_l⁻¹ and ∇w_l = w_l (∇log N_l − Σ_k w_k ∇log N_k).
+    // [B_l, w_l x, w_l] with B_l = (w_l s + ∇w_l) Q_l⁻¹ and ∇w_l = w_l (∇log N_l − Σ_k w_k ∇log
+    // N_k).
     const auto w = weight_.col(l);
     const Matrix v = w.asDiagonal() * (s + gradient_[l] - mean_gradient);
     right_.leftCols(d) = factor[l].solve(v.transpose()).transpose();

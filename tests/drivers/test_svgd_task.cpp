@@ -69,8 +69,8 @@ TEST_CASE("the default logistic-regression example matches a long HMC run: sds a
   const Vector ratio = column_sd(e.particles).cwiseQuotient(sd);
   const Vector mean_error =
       (e.particles.colwise().mean().transpose() - mean).cwiseAbs().cwiseQuotient(sd);
-  INFO("sd ratio median " << median(ratio) << " (" << ratio.minCoeff() << " to "
-                          << ratio.maxCoeff() << "), mean error " << mean_error.mean() << " sd");
+  INFO("sd ratio median " << median(ratio) << " (" << ratio.minCoeff() << " to " << ratio.maxCoeff()
+                          << "), mean error " << mean_error.mean() << " sd");
   CHECK(median(ratio) >= 0.85);
   CHECK(ratio.minCoeff() >= 0.7);
   CHECK(ratio.maxCoeff() <= 1.25);
@@ -110,8 +110,8 @@ TEST_CASE("whitened coordinate-wise SVGD keeps the spread of correlated Gaussian
       CHECK(median(ratio) >= 0.9);
       CHECK(ratio.minCoeff() >= 0.8);
     }
-    const Vector mean_error =
-        e.particles.colwise().mean().transpose().cwiseAbs().cwiseQuotient(cov.diagonal().cwiseSqrt());
+    const Vector mean_error = e.particles.colwise().mean().transpose().cwiseAbs().cwiseQuotient(
+        cov.diagonal().cwiseSqrt());
     CHECK(mean_error.maxCoeff() < 0.1);
     CHECK(e.warning.empty());
   }

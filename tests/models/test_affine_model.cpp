@@ -3,8 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/models/gaussian.hpp"
 #include "l0svgd/models/affine_model.hpp"
+#include "l0svgd/models/gaussian.hpp"
+#include "model_checks.hpp"
 
 using namespace l0svgd;
 
@@ -33,16 +34,7 @@ TEST_CASE("a diagonal affine model is the same density in coordinates z = x / s"
     for (Index i = 0; i < 3; ++i)
       CHECK(g(p, i) == Approx(s(i) * g_inner(p, i)).epsilon(1e-14));
   // Central differences of log q along each z coordinate, to 1e-6 relative.
-  for (Index i = 0; i < 3; ++i) {
-    Matrix zp = z.topRows(1), zm = z.topRows(1);
-    zp(0, i) += 1e-5;
-    zm(0, i) -= 1e-5;
-    Vector a(1), b(1);
-    Matrix ga(1, 3), gb(1, 3);
-    scaled.evaluate(zp, a, ga);
-    scaled.evaluate(zm, b, gb);
-    CHECK((a(0) - b(0)) / 2e-5 == Approx(g(0, i)).epsilon(1e-6));
-  }
+  CHECK(test::max_scaled_error(test::fd_gradient(scaled, z, 1e-5), g) < 1e-6);
   // The scaled Gaussian has covariance diag(s)⁻¹ Σ diag(s)⁻¹: a correlation matrix here.
   const DenseMatrix h = scaled.hessian(z.row(0).transpose());
   const DenseMatrix expected =
@@ -55,7 +47,8 @@ TEST_CASE("a diagonal affine model is the same density in coordinates z = x / s"
 
 TEST_CASE("an affine model rejects maps that are not finite and invertible", "[affine][errors]") {
   const GaussianModel inner(Vector::Zero(2), DenseMatrix::Identity(2, 2));
-  CHECK_THROWS_AS(AffineModel(inner, AffineMap::scaling(Vector::Ones(3), Vector::Zero(3))), InputError);
+  CHECK_THROWS_AS(AffineModel(inner, AffineMap::scaling(Vector::Ones(3), Vector::Zero(3))),
+                  InputError);
   Vector bad(2);
   bad << 1.0, 0.0;
   CHECK_THROWS_WITH(AffineModel(inner, AffineMap::scaling(bad, Vector::Zero(2))),
@@ -89,17 +82,7 @@ TEST_CASE("a full affine model x = m + L z: density, gradient, Hessian, round tr
   // Whitened by its own covariance, the Gaussian is N(0, I): ∇_z log q = −z, Hessian −I.
   CHECK((g + z).norm() < 1e-12);
   CHECK((whitened.hessian(z.row(1).transpose()) + DenseMatrix::Identity(3, 3)).norm() < 1e-12);
-  // Central differences of log q along each z coordinate, to 1e-6 relative.
-  for (Index i = 0; i < 3; ++i) {
-    Matrix zp = z.topRows(1), zm = z.topRows(1);
-    zp(0, i) += 1e-5;
-    zm(0, i) -= 1e-5;
-    Vector a(1), b(1);
-    Matrix ga(1, 3), gb(1, 3);
-    whitened.evaluate(zp, a, ga);
-    whitened.evaluate(zm, b, gb);
-    CHECK((a(0) - b(0)) / 2e-5 == Approx(g(0, i)).epsilon(1e-6));
-  }
+  CHECK(test::max_scaled_error(test::fd_gradient(whitened, z, 1e-5), g) < 1e-6);
   // sds of x for z with covariance I are sqrt(diag Σ); a full map has no box in z.
   CHECK((whitened.map().original_sd(DenseMatrix::Identity(3, 3)) - cov.diagonal().cwiseSqrt())
             .norm() < 1e-13);

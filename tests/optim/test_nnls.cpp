@@ -5,18 +5,11 @@
 
 #include <Eigen/QR>
 
+#include "test_support.hpp"
+
 using namespace l0svgd;
 
 namespace {
-DenseMatrix random_matrix(Index rows, Index cols, uint64_t seed) {
-  DenseMatrix a(rows, cols);
-  for (Index i = 0; i < rows; ++i) {
-    RandomSequence s(seed, RngStream::Test, static_cast<uint64_t>(i));
-    for (Index j = 0; j < cols; ++j)
-      a(i, j) = s.normal();
-  }
-  return a;
-}
 
 // Reference by enumeration: the best feasible unconstrained least-squares solution over all
 // supports.
@@ -49,7 +42,7 @@ Vector brute_force_nnls(const DenseMatrix& a, const Vector& b) {
 } // namespace
 
 TEST_CASE("NNLS reproduces an interior solution exactly", "[nnls]") {
-  const DenseMatrix a = random_matrix(10, 4, 1);
+  const DenseMatrix a = test::normal_matrix<DenseMatrix>(10, 4, 1);
   Vector x_true(4);
   x_true << 0.5, 1.0, 2.0, 0.25;
   const NnlsResult r = nnls(a, a * x_true);
@@ -71,8 +64,8 @@ TEST_CASE("NNLS with an active constraint", "[nnls]") {
   // bounds.
   int with_active = 0;
   for (uint64_t seed = 2; seed < 22; ++seed) {
-    const DenseMatrix a = random_matrix(8, 5, seed);
-    const Vector b = random_matrix(8, 1, seed + 1000).col(0);
+    const DenseMatrix a = test::normal_matrix<DenseMatrix>(8, 5, seed);
+    const Vector b = test::normal_matrix<DenseMatrix>(8, 1, seed + 1000).col(0);
     const NnlsResult r = nnls(a, b);
     REQUIRE(r.converged);
     const Vector reference = brute_force_nnls(a, b);
@@ -91,7 +84,7 @@ TEST_CASE("NNLS with an active constraint", "[nnls]") {
 }
 
 TEST_CASE("NNLS handles duplicate columns and a zero right-hand side", "[nnls]") {
-  DenseMatrix a = random_matrix(6, 3, 7);
+  DenseMatrix a = test::normal_matrix<DenseMatrix>(6, 3, 7);
   a.col(2) = a.col(1);
   Vector x_true(3);
   x_true << 1.0, 2.0, 0.0;

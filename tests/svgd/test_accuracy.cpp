@@ -70,7 +70,8 @@ TEST_CASE("2-D correlated Gaussian: mean within 0.05 sd, covariance within 10%",
   CHECK(r.final_ksd_squared < 0.05 * r.initial_ksd_squared);
 }
 
-TEST_CASE("10-D Gaussian with N = 200: means, correlations, and the known variance collapse",
+TEST_CASE("10-D Gaussian with N = 200, plain RBF in the target's coordinates: means, correlations, "
+          "and the known variance collapse",
           "[accuracy]") {
   const Index d = 10;
   const Vector mean = Vector::LinSpaced(d, -1.0, 1.0);

@@ -18,16 +18,6 @@ using namespace l0svgd;
 
 namespace {
 
-Matrix random_matrix(Index rows, Index cols, uint64_t seed) {
-  Matrix m(rows, cols);
-  for (Index i = 0; i < rows; ++i) {
-    RandomSequence rng(seed, RngStream::Test, static_cast<uint64_t>(i));
-    for (Index j = 0; j < cols; ++j)
-      m(i, j) = rng.normal();
-  }
-  return m;
-}
-
 double k_of(KernelType type, const Vector& x, const Vector& y, double h) {
   return kernel_value(type, (x - y).squaredNorm(), h);
 }
@@ -144,7 +134,7 @@ TEST_CASE("kernel values match their definitions", "[kernel]") {
 
 TEST_CASE("kernel gradients and the Stein trace term match finite differences", "[kernel]") {
   const Index d = 3;
-  const Matrix points = random_matrix(2, d, 7);
+  const Matrix points = test::normal_matrix(2, d, 7);
   const Vector x = points.row(0).transpose(), y = points.row(1).transpose();
   const double h = 1.7, e = 1e-5;
   for (KernelType type : {KernelType::Rbf, KernelType::Imq}) {
@@ -179,10 +169,10 @@ TEST_CASE("kernel gradients and the Stein trace term match finite differences", 
 
 TEST_CASE("Stein direction and KSD match pair-by-pair references on every rank count", "[kernel]") {
   const Index n = 13, d = 3;
-  const Matrix s = random_matrix(n, d, 11);
+  const Matrix s = test::normal_matrix(n, d, 11);
   for (double offset : {0.0, 1e3}) {
     // Far from the origin the expanded distance formula would lose digits without centring.
-    const Matrix x = random_matrix(n, d, 12).array() + offset;
+    const Matrix x = test::normal_matrix(n, d, 12).array() + offset;
     for (KernelType type : {KernelType::Rbf, KernelType::Imq})
       for (double fixed_h : {0.0, 0.8})
         for (bool streamed : {false, true})
@@ -205,7 +195,7 @@ TEST_CASE("Stein direction and KSD match pair-by-pair references on every rank c
 TEST_CASE("KSD is small for particles that match the target and large otherwise", "[kernel]") {
   // Standard normal target, scores s = −x: exact samples versus samples shifted by 1.
   const Index n = 200, d = 2;
-  const Matrix x = random_matrix(n, d, 21);
+  const Matrix x = test::normal_matrix(n, d, 21);
   const double exact = distributed_run(KernelType::Rbf, x, -x, 0.0).ksd_squared;
   const Matrix shifted = x.array() + 1.0;
   const double wrong = distributed_run(KernelType::Rbf, shifted, -shifted, 0.0).ksd_squared;
@@ -218,7 +208,7 @@ TEST_CASE("kept, streamed and ring-exchanged distances give the same Stein direc
   // Several tiles, a tile narrower than the local block, the median heuristic: the two paths visit
   // the same tiles in the same order, so only the distance GEMM's blocking can differ.
   const Index n = 300, d = 20;
-  const Matrix x = random_matrix(n, d, 31), s = random_matrix(n, d, 32);
+  const Matrix x = test::normal_matrix(n, d, 31), s = test::normal_matrix(n, d, 32);
   for (KernelType type : {KernelType::Rbf, KernelType::Imq}) {
     INFO(kernel_name(type));
     const KernelRun kept = distributed_run(type, x, s, 0.0, false);
@@ -296,7 +286,7 @@ double reference_coordinate_ksd_squared(const Matrix& x, const Matrix& s, const 
 TEST_CASE("the 1-D pair median is exact for odd and even pair counts and ties", "[kernel]") {
   std::vector<double> work;
   for (Index n : {2, 3, 4, 5, 17, 64}) {
-    Matrix v = random_matrix(n, 1, 40 + n);
+    Matrix v = test::normal_matrix(n, 1, 40 + n);
     if (n > 4)
       v(3, 0) = v(1, 0); // a tie
     INFO("n " << n);
@@ -313,11 +303,11 @@ TEST_CASE("coordinate-wise RBF: direction, KSD and bandwidths match pair-by-pair
   // 600 particles: more local rows than one block of the loop (512) on one rank.
   for (Index n : {13, 600}) {
     const Index d = 4;
-    Matrix x = random_matrix(n, d, 51);
+    Matrix x = test::normal_matrix(n, d, 51);
     x.col(1) *= 30.0; // widths differing by orders of magnitude, each with its own bandwidth
     x.col(2) *= 0.01;
     x.array() += 1e3;
-    const Matrix s = random_matrix(n, d, 52);
+    const Matrix s = test::normal_matrix(n, d, 52);
     for (double fixed_h : {0.0, 0.8}) {
       INFO("n " << n << " h " << fixed_h);
       Partition part(n, MPI_COMM_WORLD);
@@ -357,7 +347,7 @@ TEST_CASE("coordinate-wise RBF: direction, KSD and bandwidths match pair-by-pair
 TEST_CASE("coordinate-wise RBF: a standard normal sample has a small KSD, a shifted one not",
           "[kernel]") {
   const Index n = 200, d = 3;
-  const Matrix x = random_matrix(n, d, 61), shifted = x.array() + 2.0;
+  const Matrix x = test::normal_matrix(n, d, 61), shifted = x.array() + 2.0;
   KernelSettings settings;
   settings.type = KernelType::RbfCoordinate;
   const auto ksd = [&](const Matrix& p) {

@@ -1,5 +1,5 @@
-// The matrix-valued mixture kernel (Wang et al. 2019) against its definition, pair by pair: K and the
-// Gaussian-mixture weights written out directly, and the divergence ∇_y·K(x, y) by central
+// The matrix-valued mixture kernel (Wang et al. 2019) against its definition, pair by pair: K and
+// the Gaussian-mixture weights written out directly, and the divergence ∇_y·K(x, y) by central
 // differences, so the derivation of the weights' gradients is checked too.
 #include <catch2/catch.hpp>
 
@@ -16,16 +16,6 @@
 using namespace l0svgd;
 
 namespace {
-
-Matrix random_rows(Index rows, Index cols, uint64_t seed) {
-  Matrix m(rows, cols);
-  for (Index i = 0; i < rows; ++i) {
-    RandomSequence rng(seed, RngStream::Test, static_cast<uint64_t>(i));
-    for (Index j = 0; j < cols; ++j)
-      m(i, j) = rng.normal();
-  }
-  return m;
-}
 
 // A smooth SPD precision that varies with x: A + diag(1 + x²).
 DenseMatrix precision_at(const ConstVectorRef& x) {
@@ -64,7 +54,7 @@ struct Mixture {
 TEST_CASE("hessian_mixture direction matches K s + div_y K pair by pair on every rank count",
           "[kernel][mixture]") {
   const Index n = 12, d = 3, m = 3;
-  const Matrix x = random_rows(n, d, 71), s = random_rows(n, d, 72);
+  const Matrix x = test::normal_matrix(n, d, 71), s = test::normal_matrix(n, d, 72);
   Partition part(n, MPI_COMM_WORLD);
   MixtureKernel kernel(m, part, d, 5, MPI_COMM_WORLD);
   Matrix local(part.n_local(), 2 * d);
@@ -110,18 +100,19 @@ TEST_CASE("hessian_mixture direction matches K s + div_y K pair by pair on every
   CHECK((phi - expected).cwiseAbs().maxCoeff() <= 1e-7 * expected.cwiseAbs().maxCoeff());
 }
 
-TEST_CASE("hessian_mixture refuses a precision that is not positive definite", "[kernel][mixture]") {
+TEST_CASE("hessian_mixture refuses a precision that is not positive definite",
+          "[kernel][mixture]") {
   const Index n = 8, d = 3;
   Partition part(n, MPI_COMM_WORLD);
   MixtureKernel kernel(2, part, d, 5, MPI_COMM_WORLD);
-  const Matrix all = random_rows(n, 2 * d, 73);
+  const Matrix all = test::normal_matrix(n, 2 * d, 73);
   Matrix phi(part.n_local(), d);
   const auto indefinite = [](const ConstVectorRef&) {
     DenseMatrix q = DenseMatrix::Identity(3, 3);
     q(1, 1) = -1.0;
     return q;
   };
-  CHECK_THROWS_WITH(kernel.direction(all.middleRows(part.local_begin(), part.n_local()), 0,
-                                     indefinite, phi),
-                    Catch::Contains("not positive definite"));
+  CHECK_THROWS_WITH(
+      kernel.direction(all.middleRows(part.local_begin(), part.n_local()), 0, indefinite, phi),
+      Catch::Contains("not positive definite"));
 }

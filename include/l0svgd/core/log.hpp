@@ -1,10 +1,18 @@
 #pragma once
 /// The one logger: every message of the application goes through it and only rank 0 prints.
+#include <cstdio>
 #include <mpi.h>
 #include <sstream>
 #include <string>
 
 namespace l0svgd {
+
+/// printf-style formatting of one number for log lines, e.g. format("%.3g", x).
+inline std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
 
 enum class LogLevel { Quiet = 0, Warning = 1, Info = 2, Debug = 3 };
 

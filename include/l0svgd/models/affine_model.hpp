@@ -8,8 +8,8 @@
 
 namespace l0svgd {
 
-/// x = shift + factor · z. `factor` is d × d lower triangular (full) or, when `diagonal` is set, the
-/// d scales s of x = shift + s ∘ z held in `scale` (factor then empty).
+/// x = shift + factor · z. `factor` is d × d lower triangular (full) or, when `diagonal` is set,
+/// the d scales s of x = shift + s ∘ z held in `scale` (factor then empty).
 struct AffineMap {
   Vector shift;
   Vector scale;       ///< diagonal map: the scales s (finite, > 0)

@@ -33,7 +33,8 @@ struct LaplaceFit {
 /// approximation at the result (model Hessian or finite differences, eigenvalues repaired as in
 /// `repair_hessian`). Not collective and deterministic: every rank calling it gets the same fit.
 /// Throws ModelError if the Laplace covariance does not exist.
-LaplaceFit fit_laplace(MapSolver& solver, const ConstVectorRef& x0, const LaplaceSettings& settings);
+LaplaceFit fit_laplace(MapSolver& solver, const ConstVectorRef& x0,
+                       const LaplaceSettings& settings);
 
 /// The affine map of `type` for `fit` (identity for none: shift 0, scale 1).
 AffineMap whitening_map(const LaplaceFit& fit, Whitening type);

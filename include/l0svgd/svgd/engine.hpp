@@ -38,10 +38,11 @@ Partition particle_partition(Index n_particles, MPI_Comm comm);
 /// Throws InputError unless `x` is this rank's n_local × dim block of particles. Not collective.
 void check_particle_block(const ConstMatrixRef& x, const Partition& partition, Index dim);
 
-/// Reads every -svgd_* option (the kernel's and the step rule's defaults from `defaults`): -svgd_particles, -svgd_iterations, -svgd_step, -svgd_kernel,
-/// -svgd_bandwidth, -svgd_step_rule, -svgd_alpha, -svgd_adam_beta1, -svgd_adam_beta2,
-/// -svgd_adam_epsilon, -svgd_tol, -svgd_monitor_every, -svgd_ksd_every (default: monitor_every).
-/// Not collective; same result on every rank.
+/// Reads every -svgd_* option (the kernel's and the step rule's defaults from `defaults`):
+/// -svgd_particles, -svgd_iterations, -svgd_step, -svgd_kernel, -svgd_bandwidth, -svgd_step_rule,
+/// -svgd_alpha, -svgd_adam_beta1, -svgd_adam_beta2, -svgd_adam_epsilon, -svgd_tol,
+/// -svgd_monitor_every, -svgd_ksd_every (default: monitor_every). Not collective; same result on
+/// every rank.
 SvgdSettings configure_svgd(Options& options, const SvgdSettings& defaults = {});
 
 /// What one iteration did. Every field is identical on every rank and for every rank count.

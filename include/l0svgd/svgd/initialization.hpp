@@ -30,8 +30,7 @@ struct InitConfig {
 /// (gaussian); -init_scale (laplace); -init_lower, -init_upper (uniform); -init_file (file,
 /// required). Every one in help mode. Not collective; the
 /// lengths are checked against d later, by `validate_initialization`.
-InitConfig configure_initialization(Options& options,
-                                    InitType default_type = InitType::Gaussian);
+InitConfig configure_initialization(Options& options, InitType default_type = InitType::Gaussian);
 
 /// "gaussian", "uniform", "file" or "laplace".
 const char* init_type_name(InitType type);

@@ -25,10 +25,10 @@ namespace l0svgd {
 /// Auto is a default only (-task svgd), resolved once d is known: see resolve_kernel.
 enum class KernelType { Rbf, Imq, RbfCoordinate, HessianMixture, Auto };
 
-/// Auto resolved for dimension d: imq below d = 5, where a scalar kernel keeps the spread and, unlike
-/// the coordinate-wise one, captures dependence between coordinates (the banana), with the heavier
-/// tails that move particles between modes; rbf_coord from d = 5 on, where every scalar kernel
-/// collapses (bench/svgd_accuracy.py). Other types unchanged.
+/// Auto resolved for dimension d: imq below d = 5, where a scalar kernel keeps the spread and,
+/// unlike the coordinate-wise one, captures dependence between coordinates (the banana), with the
+/// heavier tails that move particles between modes; rbf_coord from d = 5 on, where every scalar
+/// kernel collapses (bench/svgd_accuracy.py). Other types unchanged.
 KernelType resolve_kernel(KernelType type, Index dim);
 
 /// One kernel family as a table: its name, k(r²) and the repulsion weight w(k). The per-element
@@ -67,8 +67,8 @@ struct KernelSettings {
 /// Reads -<prefix>kernel (rbf|imq|rbf_coord|hessian_mixture; default `default_type`),
 /// -<prefix>kernel_anchors, -<prefix>bandwidth (0 = median heuristic, > 0 fixed h),
 /// -<prefix>kernel_memory, -<prefix>kernel_tile and -<prefix>exchange (allgather|ring). Not
-/// collective; same result on every rank. Throws InputError for rbf_coord with the ring exchange (its
-/// per-coordinate medians read every particle).
+/// collective; same result on every rank. Throws InputError for rbf_coord with the ring exchange
+/// (its per-coordinate medians read every particle).
 KernelSettings configure_kernel(Options& options, const std::string& prefix,
                                 KernelType default_type = KernelType::Rbf);
 

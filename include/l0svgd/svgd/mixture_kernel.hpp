@@ -66,13 +66,13 @@ private:
   double bandwidth_ = 0.0, flops_ = 0.0, spread_squared_ = 0.0;
   RowGather gather_;
   PairMedian median_;
-  Matrix all_;                    // N × 2d [S X], positions centred
-  Matrix log_weight_, weight_;    // N × m
-  std::vector<Matrix> gradient_;  // per anchor: ∇ log N(x_j; a_l, Q_l⁻¹) = −Q_l (x_j − a_l), N × d
-  Matrix y_, right_, product_;    // N × d, N × (2d + 1), n_local × (2d + 1)
-  Eigen::MatrixXd distances_;     // n_local × N, column-major (PairMedian's tile layout)
-  Matrix phi_;                    // n_local × d
-  Vector anchor_h_;               // m
+  Matrix all_;                 // N × 2d [S X], positions centred
+  Matrix log_weight_, weight_; // N × m
+  std::vector<Matrix> gradient_; // per anchor: ∇ log N(x_j; a_l, Q_l⁻¹) = −Q_l (x_j − a_l), N × d
+  Matrix y_, right_, product_; // N × d, N × (2d + 1), n_local × (2d + 1)
+  Eigen::MatrixXd distances_;  // n_local × N, column-major (PairMedian's tile layout)
+  Matrix phi_;                 // n_local × d
+  Vector anchor_h_;            // m
 };
 
 } // namespace l0svgd
