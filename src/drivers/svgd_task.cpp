@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <vector>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
@@ -122,21 +123,7 @@ public:
     const auto start = Clock::now();
     fit_coordinates();
     engine_ = std::make_unique<SvgdEngine>(sampled(), settings_, comm_);
-    // The hessian_mixture kernel's precisions: the Hessian of −log p (exact where the model has
-    // one), in the sampled coordinates, with the absolute values of its eigenvalues (an anchor
-    // between two modes has negative curvature), raised to at least 1% of the largest and of the
-    // Laplace precision's largest: the kernel scales the step by Q⁻¹, which a floor near 0 (a
-    // saddle, a flat tail) would make unbounded.
-    RepairOptions repair;
-    repair.absolute_values = true;
-    if (fit_)
-      repair.absolute_floor = kMixtureFloor * sampled_laplace_curvature();
-    engine_->set_precision([this, repair](const ConstVectorRef& x) {
-      const Model& model = sampled();
-      return repair_hessian(negative_log_hessian(model, x, laplace_.fd_step), kMixtureFloor,
-                            model.lower_bounds(), model.upper_bounds(), repair)
-          .precision;
-    });
+    set_mixture_precision();
     initialise_particles();
     logger().info("svgd: target ", model_->name(), ", d = ", model_->dim(),
                   ", N = ", settings_.n_particles, " on ", engine_->partition().size(), " ranks, ",
@@ -169,6 +156,24 @@ public:
   }
 
 private:
+  /// The hessian_mixture kernel's precisions: the Hessian of −log p (exact where the model has
+  /// one), in the sampled coordinates, with the absolute values of its eigenvalues (an anchor
+  /// between two modes has negative curvature), raised to at least 1% of the largest and of the
+  /// Laplace precision's largest: the kernel scales the step by Q⁻¹, which a floor near 0 (a
+  /// saddle, a flat tail) would make unbounded.
+  void set_mixture_precision() {
+    RepairOptions repair;
+    repair.absolute_values = true;
+    if (fit_)
+      repair.absolute_floor = kMixtureFloor * sampled_laplace_curvature();
+    engine_->set_precision([this, repair](const ConstVectorRef& x) {
+      const Model& model = sampled();
+      return repair_hessian(negative_log_hessian(model, x, laplace_.fd_step), kMixtureFloor,
+                            model.lower_bounds(), model.upper_bounds(), repair)
+          .precision;
+    });
+  }
+
   /// The Laplace fit (when the coordinates or the start need it) and the engine's coordinates.
   void fit_coordinates() {
     const Index d = model_->dim();
@@ -271,8 +276,7 @@ private:
       throw InputError("reference '" + reference_file_ + "': /particles is " +
                        std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
                        ", expected at least 2 rows of dimension " + std::to_string(model_->dim()));
-    const Matrix centred = x.rowwise() - x.colwise().mean();
-    const Vector sd = (centred.colwise().squaredNorm().transpose() / (x.rows() - 1.0)).cwiseSqrt();
+    const Vector sd = column_sd(x);
     if (!(sd.array() > 0.0).all())
       throw InputError("reference '" + reference_file_ +
                        "': a coordinate of /particles has zero spread");
@@ -293,56 +297,62 @@ private:
     h5.create_group("/diagnostics");
     h5.write_attribute("/diagnostics", "coordinates", std::string(whitening_name(whitening_)));
     h5.write_attribute("/diagnostics", "kernel", std::string(kernel_name(settings_.kernel.type)));
-    if (fit_) {
-      h5.write_vector("/laplace/mode", fit_->map.x);
-      h5.write_vector("/laplace/sd", fit_->sd);
-      h5.write_matrix("/laplace/covariance", fit_->laplace.covariance);
-      h5.write_attribute("/laplace", "log_density", fit_->map.log_density);
-      h5.write_attribute("/laplace", "map_converged", static_cast<long long>(fit_->map.converged));
-      h5.write_attribute("/laplace", "clipped_eigenvalues",
-                         static_cast<long long>(fit_->laplace.n_clipped));
-    }
-    std::string advice;
-    if (reference_sd_.size()) {
-      const SpreadRatio r = spread();
-      h5.write_vector("/diagnostics/reference_sd", reference_sd_);
-      h5.write_vector("/diagnostics/sd_ratio", r.ratio);
-      h5.write_attribute("/diagnostics", "reference", reference_name());
-      h5.write_attribute("/diagnostics", "sd_ratio_median", r.median);
-      h5.write_attribute("/diagnostics", "sd_ratio_min", r.min);
-      h5.write_attribute("/diagnostics", "sd_ratio_max", r.max);
-      logger().info("svgd: marginal sds / ", reference_name(), " sds: ", describe(r));
-      if (r.median < kCollapsed)
-        advice = "the ensemble has collapsed: its marginal sds are a " + describe(r) + " of the " +
-                 reference_name() + " sds; " + collapse_remedy();
-      else if (r.median > kOverdispersed && !reference_file_.empty())
-        advice = "the ensemble is wider than the " + reference_name() +
-                 ": its marginal sds are a " + describe(r) + " of the " + reference_name() +
-                 " sds; run more iterations or lower -init_scale";
-    }
+    if (fit_)
+      write_laplace(h5);
+    std::vector<std::string> advice;
+    if (reference_sd_.size())
+      spread_advice(h5, advice);
     const Index settled = iterations_to_converge(ksd, kKsdBand);
-    const bool unsettled =
-        ksd.ksd.size() >= 4 && (settled < 0 || 4 * settled > 3 * ksd.iterations.back());
     h5.write_attribute("/diagnostics", "ksd_settled_at", static_cast<long long>(settled));
-    if (unsettled)
-      advice += std::string(advice.empty() ? "" : "; ") +
-                "the KSD had not settled within +-25% of its final level before the last quarter "
-                "of the run (from iteration " +
-                std::to_string(settled) + "): run more iterations or raise -svgd_step";
+    if (ksd.ksd.size() >= 4 && (settled < 0 || 4 * settled > 3 * ksd.iterations.back()))
+      advice.push_back("the KSD had not settled within +-25% of its final level before the last "
+                       "quarter of the run (from iteration " +
+                       std::to_string(settled) + "): run more iterations or raise -svgd_step");
     // The plain rule's steps vanish at a fixed point; steps still a sizeable fraction of the spread
     // mean an unstable step or an unconverged run (AdaGrad's normalised steps never vanish).
     const double moving = summary.last.relative_step_norm;
+    h5.write_attribute("/diagnostics", "final_relative_step", moving);
     if (settings_.step_rule.type == StepRuleType::Plain && summary.iterations > 0 &&
         moving > kMoving)
-      advice += std::string(advice.empty() ? "" : "; ") + "the particles still moved by " +
-                format("%.3g", moving) +
-                " of the ensemble's spread in the last iteration: lower -svgd_step (the plain "
-                "rule is unstable when the step is too large for the curvature) or run more "
-                "iterations";
-    h5.write_attribute("/diagnostics", "final_relative_step", moving);
-    h5.write_attribute("/diagnostics", "warning", advice);
-    if (!advice.empty())
-      logger().warning("svgd: ", advice);
+      advice.push_back("the particles still moved by " + format("%.3g", moving) +
+                       " of the ensemble's spread in the last iteration: lower -svgd_step (the "
+                       "plain rule is unstable when the step is too large for the curvature) or "
+                       "run more iterations");
+    std::string warning;
+    for (const std::string& a : advice)
+      warning += (warning.empty() ? "" : "; ") + a;
+    h5.write_attribute("/diagnostics", "warning", warning);
+    if (!warning.empty())
+      logger().warning("svgd: ", warning);
+  }
+
+  void write_laplace(H5File& h5) const {
+    h5.write_vector("/laplace/mode", fit_->map.x);
+    h5.write_vector("/laplace/sd", fit_->sd);
+    h5.write_matrix("/laplace/covariance", fit_->laplace.covariance);
+    h5.write_attribute("/laplace", "log_density", fit_->map.log_density);
+    h5.write_attribute("/laplace", "map_converged", static_cast<long long>(fit_->map.converged));
+    h5.write_attribute("/laplace", "clipped_eigenvalues",
+                       static_cast<long long>(fit_->laplace.n_clipped));
+  }
+
+  /// Collective: the sd ratio into /diagnostics, and the verdict on it.
+  void spread_advice(H5File& h5, std::vector<std::string>& advice) const {
+    const SpreadRatio r = spread();
+    h5.write_vector("/diagnostics/reference_sd", reference_sd_);
+    h5.write_vector("/diagnostics/sd_ratio", r.ratio);
+    h5.write_attribute("/diagnostics", "reference", reference_name());
+    h5.write_attribute("/diagnostics", "sd_ratio_median", r.median);
+    h5.write_attribute("/diagnostics", "sd_ratio_min", r.min);
+    h5.write_attribute("/diagnostics", "sd_ratio_max", r.max);
+    logger().info("svgd: marginal sds / ", reference_name(), " sds: ", describe(r));
+    const std::string sds =
+        "its marginal sds are a " + describe(r) + " of the " + reference_name() + " sds";
+    if (r.median < kCollapsed)
+      advice.push_back("the ensemble has collapsed: " + sds + "; " + collapse_remedy());
+    else if (r.median > kOverdispersed && !reference_file_.empty())
+      advice.push_back("the ensemble is wider than the reference: " + sds +
+                       "; run more iterations or lower -init_scale");
   }
 
   /// What to change against a collapsed ensemble, given what this run used.

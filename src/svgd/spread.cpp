@@ -8,11 +8,14 @@
 
 namespace l0svgd {
 
-Vector ensemble_sd(const SvgdEngine& engine, const AffineMap& map) {
-  const Matrix x = map.to_original(engine.gather_particles());
+Vector column_sd(const ConstMatrixRef& x) {
   const Matrix centred = x.rowwise() - x.colwise().mean();
   const double n = static_cast<double>(std::max<Index>(x.rows() - 1, 1));
   return (centred.colwise().squaredNorm().transpose() / n).cwiseSqrt();
+}
+
+Vector ensemble_sd(const SvgdEngine& engine, const AffineMap& map) {
+  return column_sd(map.to_original(engine.gather_particles()));
 }
 
 SpreadRatio spread_ratio(const ConstVectorRef& sd, const ConstVectorRef& reference) {

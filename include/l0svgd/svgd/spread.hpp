@@ -9,6 +9,9 @@
 
 namespace l0svgd {
 
+/// Standard deviation (divisor n − 1) of every column of x (n × d, n ≥ 2). Not collective.
+Vector column_sd(const ConstMatrixRef& x);
+
 /// Marginal standard deviations (divisor N − 1) of x = map(z) over all N particles z of `engine`,
 /// in global row order, so identical on every rank and for every rank count. Collective.
 Vector ensemble_sd(const SvgdEngine& engine, const AffineMap& map);
