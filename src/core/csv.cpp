@@ -1,5 +1,7 @@
 #include "l0svgd/core/csv.hpp"
 
+#include "l0svgd/core/input_files.hpp"
+
 #include "l0svgd/core/error.hpp"
 
 #include <charconv>
@@ -68,6 +70,7 @@ CsvTable read_csv(const std::string& path, const CsvFormat& format) {
   std::ifstream in(path);
   if (!in)
     throw InputError("data file '" + path + "': cannot open it");
+  register_input_file(path);
 
   CsvTable table;
   std::vector<double> values;

@@ -1,5 +1,10 @@
 #include "l0svgd/core/options.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "l0svgd/core/input_files.hpp"
+
 #include "l0svgd/core/error.hpp"
 
 #include <algorithm>
@@ -224,11 +229,26 @@ std::vector<std::pair<std::string, std::string>> Options::effective() {
 }
 
 void load_input_file(const std::string& path, int* argc, char*** argv) {
-  {
-    std::ifstream probe(path);
-    if (!probe)
-      throw InputError("cannot open input file '" + path + "'");
+  // Rank 0 judges the file and every rank learns the verdict before PETSc's YAML reader, which
+  // reads on rank 0 and broadcasts: a directory or a FIFO there would leave the other ranks waiting
+  // in that broadcast (or block rank 0 itself, for a FIFO) instead of failing.
+  enum Verdict : int { Readable = 0, Missing = 1, NotRegular = 2 };
+  int rank = 0, verdict = Readable;
+  L0_MPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  if (rank == 0) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || access(path.c_str(), R_OK) != 0)
+      verdict = Missing;
+    else if (!S_ISREG(st.st_mode))
+      verdict = NotRegular;
   }
+  L0_MPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, PETSC_COMM_WORLD));
+  if (verdict == Missing)
+    throw InputError("cannot open input file '" + path + "'");
+  if (verdict == NotRegular)
+    throw InputError("input file '" + path +
+                     "' is not a regular file (a directory, FIFO or device)");
+  register_input_file(path);
   try {
     L0_PETSC(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, nullptr, path.c_str(), PETSC_TRUE));
     // The command line must win over the file: insert it again on top.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/io/output_file.hpp"
@@ -115,8 +116,15 @@ public:
     if (!reference_file_.empty() && check_spread_)
       reference_sd_ = read_reference_sd();
     OutputFile::check_writable(output_file_, comm_);
-    if (checkpoint_every_ > 0)
-      OutputFile::check_writable(checkpoint_file_, comm_);
+    if (checkpoint_every_ > 0) {
+      require_input(!same_file(checkpoint_file_, output_file_),
+                    "-checkpoint_file '" + checkpoint_file_ +
+                        "' is the -output_file: the result "
+                        "would replace the checkpoint (or the checkpoint the result)");
+      // Checkpointing into the file the run resumes from is the requeue pattern: allowed (the
+      // file is read whole before it is replaced, atomically).
+      OutputFile::check_writable(checkpoint_file_, comm_, restart_file_);
+    }
   }
 
   void run() override {
@@ -228,6 +236,7 @@ private:
   void initialise_particles() {
     if (!restart_file_.empty()) {
       read_svgd_checkpoint(restart_file_, *engine_, identity_);
+      release_input_file(restart_file_); // read whole: checkpoints may now replace it
       return;
     }
     const Partition& partition = engine_->partition();

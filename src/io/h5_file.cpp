@@ -1,5 +1,7 @@
 #include "l0svgd/io/h5_file.hpp"
 
+#include "l0svgd/core/input_files.hpp"
+
 #include "l0svgd/core/error.hpp"
 
 #include <algorithm>
@@ -67,6 +69,7 @@ H5File::H5File(const std::string& path, Mode mode, MPI_Comm comm) : path_(path),
     if (file_ < 0)
       throw InputError("cannot create HDF5 file '" + path + "'");
   } else {
+    register_input_file(path);
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access);
     if (file_ < 0)
       throw InputError("cannot open HDF5 file '" + path + "' (missing or not HDF5)");

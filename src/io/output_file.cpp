@@ -1,5 +1,7 @@
 #include "l0svgd/io/output_file.hpp"
 
+#include "l0svgd/core/input_files.hpp"
+
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/options.hpp"
 #include "l0svgd/core/version.hpp"
@@ -33,11 +35,26 @@ bool prepare_location(const std::string& path) {
 
 } // namespace
 
-void OutputFile::check_writable(const std::string& path, MPI_Comm comm) {
+void OutputFile::check_writable(const std::string& path, MPI_Comm comm, const std::string& except) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   if (path.empty())
     throw InputError("output file name is empty");
+  // An output under the name of a file the run reads would destroy it (the input YAML, the data,
+  // the initial particles, a reference): refused before anything is written. Every rank recorded
+  // the same inputs; rank 0 judges, all learn which.
+  const std::vector<std::string>& inputs = input_files();
+  int clash = -1;
+  if (rank == 0) {
+    const std::string same = input_file_equivalent_to(path, except);
+    for (std::size_t i = 0; i < inputs.size() && !same.empty(); ++i)
+      if (inputs[i] == same)
+        clash = static_cast<int>(i);
+  }
+  L0_MPI(MPI_Bcast(&clash, 1, MPI_INT, 0, comm));
+  if (clash >= 0 && static_cast<std::size_t>(clash) < inputs.size())
+    throw InputError("output file '" + path + "' is the run's input file '" + inputs[clash] +
+                     "': choose another output name");
   root_check(rank == 0 ? prepare_location(path) : true,
              "output location '" + path + "' is not writable", comm);
 }

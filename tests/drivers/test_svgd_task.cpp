@@ -98,7 +98,7 @@ TEST_CASE("whitened coordinate-wise SVGD keeps the spread of correlated Gaussian
                                  "100 -target_seed 3 -svgd_particles 200 -seed 2 -target_dim " +
                                  std::to_string(d) +
                                  (d == 100 ? " -svgd_iterations 300" : " -svgd_iterations 1000");
-    const Ensemble e = run_task(gaussian, "svgd_gaussian.h5");
+    const Ensemble e = run_task(gaussian, "svgd_gaussian_" + std::to_string(d) + ".h5");
     const Vector ratio = column_sd(e.particles).cwiseQuotient(cov.diagonal().cwiseSqrt());
     INFO("sd ratio median " << median(ratio) << " (" << ratio.minCoeff() << " to "
                             << ratio.maxCoeff() << ")");

@@ -26,8 +26,10 @@ public:
   void commit();
 
   /// Collective: throws InputError unless a file can be created at `path` (parent directories are
-  /// created if missing). Leaves nothing behind but the directories.
-  static void check_writable(const std::string& path, MPI_Comm comm);
+  /// created if missing) and `path` is not a file the run reads (register_input_file), `except`
+  /// aside. Leaves nothing behind but the directories.
+  static void check_writable(const std::string& path, MPI_Comm comm,
+                             const std::string& except = "");
 
 private:
   std::string path_, temporary_;

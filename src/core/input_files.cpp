@@ -1,0 +1,57 @@
+#include "l0svgd/core/input_files.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+namespace l0svgd {
+namespace {
+std::vector<std::string>& registry() {
+  static std::vector<std::string> files;
+  return files;
+}
+} // namespace
+
+void register_input_file(const std::string& path) {
+  auto& files = registry();
+  if (!path.empty() && std::find(files.begin(), files.end(), path) == files.end())
+    files.push_back(path);
+}
+
+void release_input_file(const std::string& path) {
+  auto& files = registry();
+  files.erase(std::remove(files.begin(), files.end(), path), files.end());
+}
+
+const std::vector<std::string>& input_files() {
+  return registry();
+}
+
+std::string input_file_equivalent_to(const std::string& path, const std::string& except) {
+  for (const std::string& input : registry()) {
+    if (!except.empty() && input == except)
+      continue;
+    std::error_code ec;
+    if (std::filesystem::equivalent(path, input, ec) && !ec)
+      return input;
+  }
+  return "";
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::equivalent(a, b, ec) && !ec)
+    return true;
+  // Absolute first: GCC's weakly_canonical leaves a relative path with no existing prefix as it is.
+  const auto normal = [](const std::string& p, std::error_code& e) {
+    return fs::weakly_canonical(fs::absolute(p, e), e).lexically_normal();
+  };
+  const fs::path ca = normal(a, ec);
+  if (ec)
+    return a == b;
+  const fs::path cb = normal(b, ec);
+  return ec ? a == b : ca == cb;
+}
+
+} // namespace l0svgd
