@@ -27,15 +27,16 @@ const std::vector<std::string>& input_files() {
   return registry();
 }
 
-std::string input_file_equivalent_to(const std::string& path, const std::string& except) {
-  for (const std::string& input : registry()) {
-    if (!except.empty() && input == except)
+int input_file_equivalent_to(const std::string& path, const std::string& except) {
+  const auto& files = registry();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!except.empty() && files[i] == except)
       continue;
     std::error_code ec;
-    if (std::filesystem::equivalent(path, input, ec) && !ec)
-      return input;
+    if (std::filesystem::equivalent(path, files[i], ec) && !ec)
+      return static_cast<int>(i);
   }
-  return "";
+  return -1;
 }
 
 bool same_file(const std::string& a, const std::string& b) {

@@ -207,12 +207,8 @@ private:
   /// The largest eigenvalue of the Laplace precision in the sampled coordinates (1 when whitened
   /// by the full factor).
   double sampled_laplace_curvature() const {
-    const AffineMap& map = coordinates_->map();
-    DenseMatrix p = fit_->laplace.precision;
-    if (whitening_ == Whitening::LaplaceFull)
-      p = map.factor.transpose() * p * map.factor;
-    else if (whitening_ == Whitening::LaplaceDiag)
-      p = map.scale.asDiagonal() * p * map.scale.asDiagonal();
+    // The identity map without preconditioning: the precision as it is.
+    const DenseMatrix p = coordinates_->map().pull_back_hessian(fit_->laplace.precision);
     return Eigen::SelfAdjointEigenSolver<DenseMatrix>(p).eigenvalues().maxCoeff();
   }
 

@@ -44,13 +44,7 @@ void OutputFile::check_writable(const std::string& path, MPI_Comm comm, const st
   // the initial particles, a reference): refused before anything is written. Every rank recorded
   // the same inputs; rank 0 judges, all learn which.
   const std::vector<std::string>& inputs = input_files();
-  int clash = -1;
-  if (rank == 0) {
-    const std::string same = input_file_equivalent_to(path, except);
-    for (std::size_t i = 0; i < inputs.size() && !same.empty(); ++i)
-      if (inputs[i] == same)
-        clash = static_cast<int>(i);
-  }
+  int clash = rank == 0 ? input_file_equivalent_to(path, except) : -1;
   L0_MPI(MPI_Bcast(&clash, 1, MPI_INT, 0, comm));
   if (clash >= 0 && static_cast<std::size_t>(clash) < inputs.size())
     throw InputError("output file '" + path + "' is the run's input file '" + inputs[clash] +

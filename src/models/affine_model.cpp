@@ -26,13 +26,24 @@ AffineMap AffineMap::triangular(DenseMatrix lower, Vector shift) {
   return map;
 }
 
-Matrix AffineMap::to_original(const ConstMatrixRef& z) const {
-  Matrix x(z.rows(), z.cols());
+void AffineMap::to_original(const ConstMatrixRef& z, MatrixRef x) const {
   if (diagonal())
     x = z.array().rowwise() * scale.transpose().array();
   else
     x.noalias() = z * factor.transpose();
-  return x.rowwise() + shift.transpose();
+  x.rowwise() += shift.transpose();
+}
+
+Matrix AffineMap::to_original(const ConstMatrixRef& z) const {
+  Matrix x(z.rows(), z.cols());
+  to_original(z, x);
+  return x;
+}
+
+DenseMatrix AffineMap::pull_back_hessian(const DenseMatrix& h) const {
+  if (diagonal())
+    return scale.asDiagonal() * h * scale.asDiagonal();
+  return factor.transpose() * h * factor;
 }
 
 Matrix AffineMap::to_whitened(const ConstMatrixRef& x) const {
@@ -71,19 +82,18 @@ AffineModel::AffineModel(const Model& inner, AffineMap map) : inner_(inner), map
 void AffineModel::set_work_block(const ConstMatrixRef& z) const {
   if (x_.rows() != z.rows() || x_.cols() != z.cols())
     x_.resize(z.rows(), z.cols());
-  if (map_.diagonal())
-    x_ = (z.array().rowwise() * map_.scale.transpose().array()).rowwise() +
-         map_.shift.transpose().array();
-  else
-    x_ = map_.to_original(z);
+  map_.to_original(z, x_);
 }
 
-// ∇_z = Lᵀ ∇_x for each row: G_z = G_x L.
+// ∇_z = Lᵀ ∇_x for each row: G_z = G_x L (through the work block, since the product cannot be
+// formed in place).
 void AffineModel::pull_back(MatrixRef gradient) const {
-  if (map_.diagonal())
+  if (map_.diagonal()) {
     gradient.array().rowwise() *= map_.scale.transpose().array();
-  else
-    gradient = gradient * map_.factor.triangularView<Eigen::Lower>();
+    return;
+  }
+  x_.noalias() = gradient * map_.factor.triangularView<Eigen::Lower>();
+  gradient = x_;
 }
 
 void AffineModel::evaluate(const ConstMatrixRef& z, VectorRef log_density,
@@ -101,10 +111,7 @@ void AffineModel::log_likelihood_gradient(const ConstMatrixRef& z, MatrixRef gra
 
 DenseMatrix AffineModel::hessian(const ConstVectorRef& z) const {
   const Vector x = map_.to_original(z.transpose()).row(0).transpose();
-  const DenseMatrix h = inner_.hessian(x);
-  if (map_.diagonal())
-    return map_.scale.asDiagonal() * h * map_.scale.asDiagonal();
-  return map_.factor.transpose() * h * map_.factor;
+  return map_.pull_back_hessian(inner_.hessian(x));
 }
 
 Vector AffineModel::lower_bounds() const {

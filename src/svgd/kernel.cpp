@@ -94,13 +94,12 @@ KernelSettings configure_kernel(Options& options, const std::string& prefix,
   settings.anchors = options.get_int(prefix + "kernel_anchors", 8, 1, 1 << 20,
                                      "hessian_mixture: anchor particles per iteration, each with "
                                      "a Hessian evaluation and a kernel pass");
-  require_input(
-      !(settings.type == KernelType::HessianMixture && settings.exchange == Exchange::Ring),
-      "-" + prefix + "kernel hessian_mixture needs -" + prefix + "exchange allgather");
-  require_input(
-      !(settings.type == KernelType::RbfCoordinate && settings.exchange == Exchange::Ring),
-      "-" + prefix + "kernel rbf_coord needs -" + prefix +
-          "exchange allgather: its per-coordinate medians read every particle");
+  // Both read every particle (per-coordinate medians, the anchors' mixture weights).
+  const bool reads_all =
+      settings.type == KernelType::RbfCoordinate || settings.type == KernelType::HessianMixture;
+  require_input(!(reads_all && settings.exchange == Exchange::Ring),
+                "-" + prefix + "kernel " + kernel_name(settings.type) + " needs -" + prefix +
+                    "exchange allgather: it reads every particle");
   return settings;
 }
 

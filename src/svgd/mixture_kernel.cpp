@@ -29,21 +29,33 @@ MixtureKernel::MixtureKernel(Index anchors, const Partition& partition, Index di
   distances_.resize(n_local_, n_);
   phi_.resize(n_local_, dim);
   anchor_h_.resize(anchors_);
+  factor_.assign(static_cast<std::size_t>(anchors_), Eigen::LLT<DenseMatrix>(dim));
+  lower_.assign(static_cast<std::size_t>(anchors_), DenseMatrix(dim, dim));
+  mean_gradient_.resize(n_, dim);
+  v_.resize(n_, dim);
+  norms_.resize(n_);
+  mean_.resize(dim);
+  anchor_.reserve(static_cast<std::size_t>(n_));
 }
 
 MixtureKernel::~MixtureKernel() = default;
 
 std::vector<Index> MixtureKernel::anchor_indices(Index iteration) const {
+  std::vector<Index> pool;
+  draw_anchors(iteration, pool);
+  return pool;
+}
+
+void MixtureKernel::draw_anchors(Index iteration, std::vector<Index>& pool) const {
   // The first m of a Fisher–Yates shuffle of 0 … N−1, one uniform per pick.
   RandomSequence rng(seed_, RngStream::KernelAnchors, static_cast<uint64_t>(iteration));
-  std::vector<Index> pool(static_cast<std::size_t>(n_));
+  pool.resize(static_cast<std::size_t>(n_));
   std::iota(pool.begin(), pool.end(), Index{0});
   for (Index l = 0; l < anchors_; ++l) {
     const Index j = std::min(n_ - 1, l + static_cast<Index>(rng.uniform() * (n_ - l)));
     std::swap(pool[l], pool[j]);
   }
   pool.resize(static_cast<std::size_t>(anchors_));
-  return pool;
 }
 
 void MixtureKernel::direction(const ConstMatrixRef& local, Index iteration,
@@ -55,46 +67,45 @@ void MixtureKernel::direction(const ConstMatrixRef& local, Index iteration,
   gather_.gather(local, all_);
   const auto s = all_.leftCols(d);
   auto x = all_.rightCols(d);
-  const std::vector<Index> anchor = anchor_indices(iteration);
-  std::vector<Eigen::LLT<DenseMatrix>> factor;
-  factor.reserve(static_cast<std::size_t>(m));
+  draw_anchors(iteration, anchor_);
   for (Index l = 0; l < m; ++l) {
     // Every rank evaluates the same anchors, so every rank throws together.
-    factor.emplace_back(precision(x.row(anchor[l]).transpose()));
-    if (factor.back().info() != Eigen::Success)
-      throw Error("hessian_mixture kernel: the precision at particle " + std::to_string(anchor[l]) +
-                  " is not positive definite");
+    factor_[l].compute(precision(x.row(anchor_[l]).transpose()));
+    if (factor_[l].info() != Eigen::Success)
+      throw Error("hessian_mixture kernel: the precision at particle " +
+                  std::to_string(anchor_[l]) + " is not positive definite");
+    lower_[l] = factor_[l].matrixL();
   }
-  const Vector mean = x.colwise().mean().transpose();
-  x.rowwise() -= mean.transpose(); // differences only from here on
+  mean_ = x.colwise().mean().transpose();
+  x.rowwise() -= mean_.transpose(); // differences only from here on
   spread_squared_ = x.squaredNorm();
 
   // Mixture weights w_l(x_j) ∝ N(x_j; a_l, Q_l⁻¹) and the gradients of log N.
   for (Index l = 0; l < m; ++l) {
-    const DenseMatrix r = factor[l].matrixL();
+    const DenseMatrix& r = lower_[l];
     const double log_det = 2.0 * r.diagonal().array().log().sum();
-    y_.noalias() = (x.rowwise() - x.row(anchor[l])) * r;
+    y_.noalias() = (x.rowwise() - x.row(anchor_[l])) * r;
     log_weight_.col(l) = 0.5 * log_det - 0.5 * y_.rowwise().squaredNorm().array();
     gradient_[l].noalias() = -y_ * r.transpose();
   }
   weight_ = (log_weight_.colwise() - log_weight_.rowwise().maxCoeff()).array().exp();
-  const Vector total = weight_.rowwise().sum();
-  weight_.array().colwise() /= total.array();
-  Matrix mean_gradient = Matrix::Zero(n_, d);
+  norms_ = weight_.rowwise().sum();
+  weight_.array().colwise() /= norms_.array();
+  mean_gradient_.setZero();
   for (Index l = 0; l < m; ++l)
-    mean_gradient += weight_.col(l).asDiagonal() * gradient_[l];
+    mean_gradient_ += weight_.col(l).asDiagonal() * gradient_[l];
   flops_ += 4.0 * m * static_cast<double>(n_) * d * d;
 
   phi_.setZero();
   bandwidth_ = 0.0;
   const Index ld = std::max<Index>(n_local_, 1);
   for (Index l = 0; l < m; ++l) {
-    const DenseMatrix r = factor[l].matrixL();
-    y_.noalias() = x * r; // Mahalanobis coordinates: ‖y_i − y_j‖² = (x_i − x_j)ᵀ Q_l (x_i − x_j)
-    const Vector norms = y_.rowwise().squaredNorm();
+    // Mahalanobis coordinates: ‖y_i − y_j‖² = (x_i − x_j)ᵀ Q_l (x_i − x_j)
+    y_.noalias() = x * lower_[l];
+    norms_ = y_.rowwise().squaredNorm();
     distances_.noalias() = -2.0 * y_.middleRows(begin_, n_local_) * y_.transpose();
-    distances_.colwise() += norms.segment(begin_, n_local_);
-    distances_.rowwise() += norms.transpose();
+    distances_.colwise() += norms_.segment(begin_, n_local_);
+    distances_.rowwise() += norms_.transpose();
     distances_ = distances_.cwiseMax(0.0);
     for (Index i = 0; i < n_local_; ++i)
       distances_(i, begin_ + i) = 0.0;
@@ -110,8 +121,10 @@ void MixtureKernel::direction(const ConstMatrixRef& local, Index iteration,
     // [B_l, w_l x, w_l] with B_l = (w_l s + ∇w_l) Q_l⁻¹ and ∇w_l = w_l (∇log N_l − Σ_k w_k ∇log
     // N_k).
     const auto w = weight_.col(l);
-    const Matrix v = w.asDiagonal() * (s + gradient_[l] - mean_gradient);
-    right_.leftCols(d) = factor[l].solve(v.transpose()).transpose();
+    v_.noalias() = w.asDiagonal() * (s + gradient_[l] - mean_gradient_);
+    auto vt = v_.transpose();
+    factor_[l].solveInPlace(vt);
+    right_.leftCols(d) = v_;
     right_.middleCols(d, d) = w.asDiagonal() * x;
     right_.col(2 * d) = w;
     product_.noalias() = distances_ * right_;

@@ -9,6 +9,24 @@
 
 using namespace l0svgd;
 
+namespace {
+
+// log q and ∇_z log q at the rows z, and log p and ∇_x log p at x = map(z).
+struct BothEvaluated {
+  Vector lp, lp_inner;
+  Matrix g, g_inner;
+};
+BothEvaluated evaluate_both(const AffineModel& q, const Model& p, const Matrix& z,
+                            const Matrix& x) {
+  BothEvaluated e{Vector(z.rows()), Vector(z.rows()), Matrix(z.rows(), z.cols()),
+                  Matrix(z.rows(), z.cols())};
+  q.evaluate(z, e.lp, e.g);
+  p.evaluate(x, e.lp_inner, e.g_inner);
+  return e;
+}
+
+} // namespace
+
 TEST_CASE("a diagonal affine model is the same density in coordinates z = x / s", "[affine]") {
   Vector mean(3);
   mean << 1.0, -2.0, 0.5;
@@ -24,10 +42,7 @@ TEST_CASE("a diagonal affine model is the same density in coordinates z = x / s"
   z << 0.3, -90.0, 0.2, 0.7, -110.0, -0.4;
   const Matrix x = scaled.to_original(z);
   CHECK((scaled.to_whitened(x) - z).norm() < 1e-12);
-  Vector lp(2), lp_inner(2);
-  Matrix g(2, 3), g_inner(2, 3);
-  scaled.evaluate(z, lp, g);
-  inner.evaluate(x, lp_inner, g_inner);
+  const auto [lp, lp_inner, g, g_inner] = evaluate_both(scaled, inner, z, x);
   // log q(z) = log p(s ∘ z), ∇_z = s ∘ ∇_x.
   CHECK((lp - lp_inner).norm() < 1e-12);
   for (Index p = 0; p < 2; ++p)
@@ -74,10 +89,7 @@ TEST_CASE("a full affine model x = m + L z: density, gradient, Hessian, round tr
   const Matrix x = whitened.to_original(z);
   CHECK((x.row(0).transpose() - (mean + lower * z.row(0).transpose())).norm() < 1e-13);
   CHECK((whitened.to_whitened(x) - z).norm() < 1e-13);
-  Vector lp(2), lp_inner(2);
-  Matrix g(2, 3), g_inner(2, 3);
-  whitened.evaluate(z, lp, g);
-  inner.evaluate(x, lp_inner, g_inner);
+  const auto [lp, lp_inner, g, g_inner] = evaluate_both(whitened, inner, z, x);
   CHECK((lp - lp_inner).norm() < 1e-12);
   // Whitened by its own covariance, the Gaussian is N(0, I): ∇_z log q = −z, Hessian −I.
   CHECK((g + z).norm() < 1e-12);

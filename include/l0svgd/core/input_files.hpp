@@ -19,10 +19,10 @@ void release_input_file(const std::string& path);
 /// Every path recorded so far, in order, each once.
 const std::vector<std::string>& input_files();
 
-/// The first recorded input other than `except` that is the same file as `path` (same device and
-/// inode, so through links and other spellings too), or "" if none is or `path` does not exist.
-/// Not collective.
-std::string input_file_equivalent_to(const std::string& path, const std::string& except = "");
+/// The index in input_files() of the first recorded input other than `except` that is the same
+/// file as `path` (same device and inode, so through links and other spellings too), or −1 if
+/// none is or `path` does not exist. Not collective.
+int input_file_equivalent_to(const std::string& path, const std::string& except = "");
 
 /// Whether `a` and `b` name the same file: the same existing file, or the same normalised path.
 bool same_file(const std::string& a, const std::string& b);

@@ -26,6 +26,10 @@ struct AffineMap {
 
   /// x for every row z of `z` (n × d).
   Matrix to_original(const ConstMatrixRef& z) const;
+  /// The same into `x` (n × d), without allocating.
+  void to_original(const ConstMatrixRef& z, MatrixRef x) const;
+  /// A Hessian in x as one in z: Lᵀ H L (diagonal map: diag(s) H diag(s)).
+  DenseMatrix pull_back_hessian(const DenseMatrix& h) const;
   /// z = L⁻¹ (x − shift) for every row.
   Matrix to_whitened(const ConstMatrixRef& x) const;
   /// Standard deviations of x when z has covariance `z_covariance` (sqrt of diag(L C Lᵀ)).
@@ -63,7 +67,9 @@ private:
 
   const Model& inner_;
   AffineMap map_;
-  mutable Matrix x_; // work block of evaluate, resized only when the block size changes
+  // work block of evaluate (the positions x, then the full map's gradient product), resized only
+  // when the block size changes
+  mutable Matrix x_;
 };
 
 } // namespace l0svgd

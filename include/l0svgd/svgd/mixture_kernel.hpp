@@ -6,9 +6,11 @@
 /// w_l(x) ∝ N(x; a_l, Q_l⁻¹) normalised over l. Each term is a scalar RBF in the metric of Q_l,
 /// scaled by Q_l⁻¹: a Newton-like step near its anchor, blended by the Gaussian-mixture weights.
 /// With one anchor and a constant Q it is SVGD in coordinates whitened by Q with the scalar kernel.
+#include <Eigen/Cholesky>
 #include <functional>
 #include <memory>
 #include <mpi.h>
+#include <vector>
 
 #include "l0svgd/core/types.hpp"
 #include "l0svgd/parallel/gather.hpp"
@@ -59,6 +61,9 @@ public:
   std::vector<Index> anchor_indices(Index iteration) const;
 
 private:
+  /// The anchors of `iteration` into `pool` (resized, reusing its storage).
+  void draw_anchors(Index iteration, std::vector<Index>& pool) const;
+
   Partition partition_;
   MPI_Comm comm_;
   Index n_, n_local_, begin_, dim_, anchors_;
@@ -73,6 +78,13 @@ private:
   Eigen::MatrixXd distances_;  // n_local × N, column-major (PairMedian's tile layout)
   Matrix phi_;                 // n_local × d
   Vector anchor_h_;            // m
+  // Per-iteration work space, allocated once: the anchors, the precisions' Cholesky factors and
+  // their lower factors, Σ_l w_l ∇log N_l, the rows (w_l s + ∇w_l) solved by Q_l, row norms.
+  std::vector<Index> anchor_;
+  std::vector<Eigen::LLT<DenseMatrix>> factor_;
+  std::vector<DenseMatrix> lower_;
+  Matrix mean_gradient_, v_; // N × d
+  Vector norms_, mean_;      // N, d
 };
 
 } // namespace l0svgd
