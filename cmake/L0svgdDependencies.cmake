@@ -3,6 +3,12 @@ find_package(MPI REQUIRED COMPONENTS C CXX)
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
+# libyaml (PETSc's own YAML reader uses it): the input file's checks that PETSc does not make.
+pkg_check_modules(YAML IMPORTED_TARGET yaml-0.1)
+if(NOT YAML_FOUND)
+  message(FATAL_ERROR "l0svgd needs libyaml (yaml-0.1), which was not found. On Debian: "
+                      "apt-get install libyaml-dev")
+endif()
 
 set(HDF5_PREFER_PARALLEL TRUE)
 find_package(HDF5 REQUIRED COMPONENTS C)

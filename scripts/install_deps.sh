@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   build-essential cmake pkg-config git
   libopenmpi-dev openmpi-bin
-  petsc-dev
+  petsc-dev libyaml-dev
   libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev catch2
   libopenblas-dev libopenblas0-pthread

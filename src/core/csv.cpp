@@ -67,6 +67,9 @@ bool has_text_cell(const std::vector<std::string>& cells) {
 } // namespace
 
 CsvTable read_csv(const std::string& path, const CsvFormat& format) {
+  const std::string problem = file_problem(path);
+  if (!problem.empty())
+    throw InputError("data file '" + path + "' " + problem);
   std::ifstream in(path);
   if (!in)
     throw InputError("data file '" + path + "': cannot open it");

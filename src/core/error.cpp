@@ -43,6 +43,16 @@ void check_petsc(PetscErrorCode code, const char* context) {
   throw PetscFailure(code, message);
 }
 
+void raise_root_input_error(std::string message, MPI_Comm comm) {
+  int length = static_cast<int>(message.size());
+  check_mpi(MPI_Bcast(&length, 1, MPI_INT, 0, comm), "MPI_Bcast");
+  if (length == 0)
+    return;
+  message.resize(static_cast<std::size_t>(length));
+  check_mpi(MPI_Bcast(message.data(), length, MPI_CHAR, 0, comm), "MPI_Bcast");
+  throw InputError(message);
+}
+
 void check_mpi(int code, const char* context) {
   if (code == MPI_SUCCESS)
     return;

@@ -1,5 +1,8 @@
 #include "l0svgd/core/input_files.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -11,6 +14,19 @@ std::vector<std::string>& registry() {
   return files;
 }
 } // namespace
+
+std::string file_problem(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    return "does not exist";
+  if (S_ISDIR(st.st_mode))
+    return "is a directory";
+  if (!S_ISREG(st.st_mode))
+    return "is not a regular file (a FIFO, socket or device)";
+  if (access(path.c_str(), R_OK) != 0)
+    return "is not readable";
+  return "";
+}
 
 void register_input_file(const std::string& path) {
   auto& files = registry();

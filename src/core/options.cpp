@@ -1,17 +1,19 @@
 #include "l0svgd/core/options.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "l0svgd/core/input_files.hpp"
+#include "l0svgd/core/input_yaml.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace l0svgd {
@@ -34,13 +36,55 @@ std::string dashed(const std::string& name) {
   return "-" + name;
 }
 
-// PETSc reports a malformed value as an error; give it the option's name.
+// PETSc reports a malformed value as an error; give it the option's name, without PETSc's
+// "(in PetscOptionsStringToBool)" trailer, which names its code rather than the user's mistake.
 void check_value(PetscErrorCode code, const std::string& name) {
   try {
     check_petsc(code, name.c_str());
   } catch (const PetscFailure& e) {
-    throw InputError("option -" + name + ": " + e.what());
+    std::string message = e.what();
+    const auto trailer = message.rfind(" (in Petsc");
+    if (trailer != std::string::npos)
+      message.erase(trailer);
+    throw InputError("option -" + name + ": " + message);
   }
+}
+
+// The text of an integer, parsed in 64 bits so that a value beyond PetscInt's range is refused
+// rather than wrapped (4294967306 is not 10). Integral reals ("1e6") are accepted.
+std::optional<long long> parse_integer(const std::string& text) {
+  if (text.empty())
+    return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (*end == '\0')
+    return errno == ERANGE ? std::nullopt : std::optional<long long>(v);
+  const double r = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(r) || r != std::floor(r) || std::fabs(r) > 9.0e18)
+    return std::nullopt;
+  return static_cast<long long>(r);
+}
+
+std::optional<double> parse_real(const std::string& text) {
+  if (text.empty())
+    return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (*end != '\0')
+    return std::nullopt;
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ','))
+    items.push_back(item);
+  if (!text.empty() && text.back() == ',')
+    items.push_back("");
+  return items;
 }
 
 // Options PETSc reads itself (or only at finalisation) and that are therefore never "used" by us.
@@ -55,7 +99,32 @@ bool is_petsc_internal(const std::string& name) {
   return name == "v" || name == "version";
 }
 
+// Where the input file is, and the options the command line gave (which keep their own meaning of
+// a relative path: the working directory's).
+struct InputContext {
+  std::string directory;
+  std::vector<std::string> command_line;
+};
+InputContext& input_context() {
+  static InputContext context;
+  return context;
+}
+
 } // namespace
+
+std::string Options::get_path(const std::string& name, const std::string& def,
+                              const std::string& help) {
+  std::string value =
+      get_string(name, def, help + " (relative to the input file when given there)");
+  const InputContext& c = input_context();
+  const bool from_file = is_set(name) && std::find(c.command_line.begin(), c.command_line.end(),
+                                                   name) == c.command_line.end();
+  if (from_file && !value.empty() && value[0] != '/' && !c.directory.empty()) {
+    value = c.directory + "/" + value;
+    remember(name, value);
+  }
+  return value;
+}
 
 void Options::record(const OptionSpec& spec) {
   auto it = std::find_if(specs_.begin(), specs_.end(),
@@ -68,16 +137,46 @@ void Options::fail(const std::string& name, const std::string& message) const {
   throw InputError("option -" + name + ": " + message);
 }
 
+std::map<std::string, std::string>& Options::values_read() {
+  static std::map<std::string, std::string> values;
+  return values;
+}
+
+void Options::remember(const std::string& name, const std::string& value) {
+  if (!help_mode_)
+    values_read()[name] = value;
+}
+
+std::optional<std::string> Options::value_of(const std::string& name) const {
+  const char* value = nullptr;
+  PetscBool set = PETSC_FALSE;
+  check_value(PetscOptionsFindPair(nullptr, nullptr, dashed(name).c_str(), &value, &set), name);
+  if (!set)
+    return std::nullopt;
+  // "-svgd_step -svgd_iterations 5" would otherwise keep the default step and drop the one meant.
+  if (!value || !*value)
+    fail(name, "needs a value");
+  return std::string(value);
+}
+
+long long Options::checked_integer(const std::string& name, const std::string& text, long long lo,
+                                   long long hi) const {
+  const auto v = parse_integer(text);
+  if (!v)
+    fail(name, "'" + text + "' is not an integer");
+  if (!help_mode_ && (*v < lo || *v > hi))
+    fail(name,
+         "value " + text + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return *v;
+}
+
 PetscInt Options::get_int(const std::string& name, PetscInt def, PetscInt lo, PetscInt hi,
                           const std::string& help) {
   record({name, "int", std::to_string(def),
           "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]", help});
-  PetscInt value = def;
-  PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetInt(nullptr, nullptr, dashed(name).c_str(), &value, &set), name);
-  if (!help_mode_ && (value < lo || value > hi))
-    fail(name, "value " + std::to_string(value) + " is outside [" + std::to_string(lo) + ", " +
-                   std::to_string(hi) + "]");
+  const auto text = value_of(name);
+  const PetscInt value = text ? static_cast<PetscInt>(checked_integer(name, *text, lo, hi)) : def;
+  remember(name, std::to_string(value));
   return value;
 }
 
@@ -85,12 +184,18 @@ double Options::get_real(const std::string& name, double def, double lo, double 
                          const std::string& help, bool lo_open) {
   const std::string range = (lo_open ? "(" : "[") + to_text(lo) + ", " + to_text(hi) + "]";
   record({name, "real", to_text(def), range, help});
-  PetscReal value = def;
-  PetscBool set = PETSC_FALSE;
-  check_value(PetscOptionsGetReal(nullptr, nullptr, dashed(name).c_str(), &value, &set), name);
+  const auto text = value_of(name);
+  double value = def;
+  if (text) {
+    const auto v = parse_real(*text);
+    if (!v)
+      fail(name, "'" + *text + "' is not a number");
+    value = *v;
+  }
   const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) && value <= hi;
   if (!help_mode_ && !ok)
     fail(name, "value " + to_text(value) + " is outside " + range);
+  remember(name, format("%.17g", value));
   return value;
 }
 
@@ -99,49 +204,44 @@ bool Options::get_bool(const std::string& name, bool def, const std::string& hel
   PetscBool value = def ? PETSC_TRUE : PETSC_FALSE;
   PetscBool set = PETSC_FALSE;
   check_value(PetscOptionsGetBool(nullptr, nullptr, dashed(name).c_str(), &value, &set), name);
+  remember(name, value == PETSC_TRUE ? "true" : "false");
   return value == PETSC_TRUE;
 }
 
 std::string Options::get_string(const std::string& name, const std::string& def,
                                 const std::string& help) {
   record({name, "string", def.empty() ? "(none)" : def, "", help});
-  char buffer[PETSC_MAX_PATH_LEN] = {0};
-  PetscBool set = PETSC_FALSE;
-  check_value(
-      PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer), &set),
-      name);
-  return set ? std::string(buffer) : def;
+  const std::string value = value_of(name).value_or(def);
+  remember(name, value);
+  return value;
 }
 
 std::string Options::get_choice(const std::string& name, const std::string& def,
                                 const std::vector<std::string>& choices, const std::string& help) {
   record({name, "choice", def, join(choices), help});
-  char buffer[256] = {0};
-  PetscBool set = PETSC_FALSE;
-  check_value(
-      PetscOptionsGetString(nullptr, nullptr, dashed(name).c_str(), buffer, sizeof(buffer), &set),
-      name);
-  const std::string value = set ? std::string(buffer) : def;
+  const std::string value = value_of(name).value_or(def);
   if (!help_mode_ && std::find(choices.begin(), choices.end(), value) == choices.end())
     fail(name, "'" + value + "' is not one of " + join(choices));
+  remember(name, value);
   return value;
 }
 
 std::vector<double> Options::get_real_array(const std::string& name, const std::vector<double>& def,
                                             const std::string& help) {
   record({name, "real[]", def.empty() ? "(none)" : join(def), "", help});
-  std::vector<PetscReal> values(1 << 16);
-  PetscInt n = static_cast<PetscInt>(values.size());
-  PetscBool set = PETSC_FALSE;
-  check_value(
-      PetscOptionsGetRealArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n, &set),
-      name);
-  if (!set)
+  const auto text = value_of(name);
+  if (!text)
     return def;
-  values.resize(n);
-  for (double v : values)
-    if (!help_mode_ && !std::isfinite(v))
+  std::vector<double> values;
+  for (const std::string& item : split_list(*text)) {
+    const auto v = parse_real(item);
+    if (!v)
+      fail(name, "'" + item + "' in '" + *text + "' is not a number");
+    if (!help_mode_ && !std::isfinite(*v))
       fail(name, "contains a non-finite value");
+    values.push_back(*v);
+  }
+  remember(name, join(values));
   return values;
 }
 
@@ -149,15 +249,14 @@ std::vector<PetscInt> Options::get_int_array(const std::string& name,
                                              const std::vector<PetscInt>& def,
                                              const std::string& help) {
   record({name, "int[]", def.empty() ? "(none)" : join(def), "", help});
-  std::vector<PetscInt> values(1 << 16);
-  PetscInt n = static_cast<PetscInt>(values.size());
-  PetscBool set = PETSC_FALSE;
-  check_value(
-      PetscOptionsGetIntArray(nullptr, nullptr, dashed(name).c_str(), values.data(), &n, &set),
-      name);
-  if (!set)
+  const auto text = value_of(name);
+  if (!text)
     return def;
-  values.resize(n);
+  std::vector<PetscInt> values;
+  for (const std::string& item : split_list(*text))
+    values.push_back(
+        static_cast<PetscInt>(checked_integer(name, item, PETSC_MIN_INT, PETSC_MAX_INT)));
+  remember(name, join(values));
   return values;
 }
 
@@ -231,24 +330,30 @@ std::vector<std::pair<std::string, std::string>> Options::effective() {
 void load_input_file(const std::string& path, int* argc, char*** argv) {
   // Rank 0 judges the file and every rank learns the verdict before PETSc's YAML reader, which
   // reads on rank 0 and broadcasts: a directory or a FIFO there would leave the other ranks waiting
-  // in that broadcast (or block rank 0 itself, for a FIFO) instead of failing.
-  enum Verdict : int { Readable = 0, Missing = 1, NotRegular = 2 };
-  int rank = 0, verdict = Readable;
+  // in that broadcast (or block rank 0 itself, for a FIFO) instead of failing. Then what PETSc's
+  // reader lets through (no option, a key twice, a key without value) or reports without its
+  // place (a syntax error), with the line.
+  int rank = 0;
   L0_MPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  std::string problem;
   if (rank == 0) {
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0 || access(path.c_str(), R_OK) != 0)
-      verdict = Missing;
-    else if (!S_ISREG(st.st_mode))
-      verdict = NotRegular;
+    const std::string file = file_problem(path);
+    if (file == "does not exist" || file == "is not readable")
+      problem = "cannot open input file '" + path + "'";
+    else if (!file.empty())
+      problem = "input file '" + path + "' " + file;
+    else
+      problem = yaml_input_problem(path);
   }
-  L0_MPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, PETSC_COMM_WORLD));
-  if (verdict == Missing)
-    throw InputError("cannot open input file '" + path + "'");
-  if (verdict == NotRegular)
-    throw InputError("input file '" + path +
-                     "' is not a regular file (a directory, FIFO or device)");
+  raise_root_input_error(problem, PETSC_COMM_WORLD);
   register_input_file(path);
+  InputContext& context = input_context();
+  const std::string::size_type slash = path.rfind('/');
+  context.directory = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
+  context.command_line.clear();
+  for (int i = 1; i < *argc; ++i)
+    if ((*argv)[i][0] == '-' && std::isalpha(static_cast<unsigned char>((*argv)[i][1])))
+      context.command_line.push_back((*argv)[i] + 1);
   try {
     L0_PETSC(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, nullptr, path.c_str(), PETSC_TRUE));
     // The command line must win over the file: insert it again on top.

@@ -1,5 +1,9 @@
 #include "l0svgd/core/profiling.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
 #include <map>
 #include <string>
 #include <sys/resource.h>
@@ -33,6 +37,29 @@ EventTotals event_totals(const char* name, MPI_Comm comm) {
   MPI_Allreduce(&local[0], &totals.max_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
   MPI_Allreduce(&local[1], &totals.total_flops, 1, MPI_DOUBLE, MPI_SUM, comm);
   return totals;
+}
+
+double available_memory_bytes() {
+  double available = std::numeric_limits<double>::infinity();
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0.0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:")
+      available = kib * 1024.0;
+  // A batch system's memory limit (SLURM's cgroup, a container's) is lower than the node's.
+  for (const char* limit :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(limit);
+    std::string text;
+    if (in >> text && text != "max") {
+      const double bytes = std::strtod(text.c_str(), nullptr);
+      if (bytes > 0.0)
+        available = std::min(available, bytes);
+    }
+  }
+  return available;
 }
 
 double peak_memory_mib(MPI_Comm comm) {

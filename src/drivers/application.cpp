@@ -1,5 +1,8 @@
+#include <hdf5.h>
 #include <petscsys.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -8,6 +11,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/options.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/core/version.hpp"
 #include "l0svgd/drivers/task.hpp"
 
@@ -92,15 +96,51 @@ int run(int argc, char** argv, bool help) {
   return 0;
 }
 
+bool is_number(const std::string& token) {
+  char* end = nullptr;
+  std::strtod(token.c_str(), &end);
+  return !token.empty() && *end == '\0';
+}
+
+bool is_option(const std::string& token) {
+  return token.size() > 1 && token[0] == '-' && !is_number(token);
+}
+
+// The input file may stand anywhere on the command line ("l0svgd -svgd_iterations 5 in.yaml"). A
+// token that is not an option is an option's value when it follows an option, as PETSc reads it,
+// and the input file when it follows a value (or nothing).
+std::vector<std::size_t> positional_arguments(const std::vector<char*>& args) {
+  std::vector<std::size_t> found;
+  for (std::size_t i = 1; i < args.size(); ++i)
+    if (!is_option(args[i]) && !(i > 1 && is_option(args[i - 1])))
+      found.push_back(i);
+  return found;
+}
+
 } // namespace
 
 int run_application(int argc, char** argv) {
-  // A first argument that is not an option is the input file; PETSc gets it as -input so that it is
-  // recorded with the effective options.
+  // The positional argument is the input file; PETSc gets it as -input so that it is recorded with
+  // the effective options. Two of them, or one and -input, would silently drop one: refused (after
+  // PETSc is up, so that the error goes through the one logger on every rank).
   std::vector<char*> args(argv, argv + argc);
   static char input_flag[] = "-input";
-  if (argc > 1 && argv[1][0] != '-')
-    args.insert(args.begin() + 1, input_flag);
+  std::string argument_error;
+  const std::vector<std::size_t> positional = positional_arguments(args);
+  const bool has_input_option = std::find_if(args.begin() + 1, args.end(), [](const char* a) {
+                                  return std::string(a) == "-input";
+                                }) != args.end();
+  if (positional.size() > 1)
+    argument_error = std::string("two input files given ('") + args[positional[0]] + "' and '" +
+                     args[positional[1]] + "'): give one";
+  else if (positional.size() == 1 && has_input_option)
+    argument_error =
+        std::string("input file '") + args[positional[0]] + "' given as well as -input: give one";
+  else if (positional.size() == 1) {
+    char* file = args[positional[0]];
+    args.erase(args.begin() + static_cast<long>(positional[0]));
+    args.insert(args.begin() + 1, {input_flag, file});
+  }
   // Plain -help is ours alone; PETSc's long generic list is shown only with -help petsc.
   bool help = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -128,11 +168,19 @@ int run_application(int argc, char** argv) {
     PetscLogDefaultBegin();
   int code = 0;
   try {
+    if (!argument_error.empty())
+      throw InputError(argument_error);
     code = run(n_args, arg_ptr, help);
+  } catch (const Interrupted& e) {
+    logger().error(e.what());
+    code = kExitInterrupted;
   } catch (const std::exception& e) {
     logger().error(e.what());
     code = 1;
   }
+  // HDF5 closes what is still open (a file whose close failed on a full disk) while MPI still
+  // works; left to MPI_Finalize's hook, that close crashes.
+  H5close();
   PetscFinalize();
   return code;
 }

@@ -93,8 +93,8 @@ HyperelasticDataOptions HyperelasticDataOptions::configure(Options& options) {
   for (LoadingMode mode : all_loading_modes()) {
     const std::string name = loading_mode_name(mode);
     d.files[static_cast<int>(mode)] =
-        options.get_string("data_" + name + "_file", "",
-                           "CSV file (stretch,nominal_stress_MPa) of the " + name + " curve");
+        options.get_path("data_" + name + "_file", "",
+                         "CSV file (stretch,nominal_stress_MPa) of the " + name + " curve");
   }
   return d;
 }

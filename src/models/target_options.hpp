@@ -24,10 +24,9 @@ inline uint64_t read_target_seed(Options& options) {
 }
 
 inline std::string read_target_data(Options& options) {
-  return options.get_string(
-      "target_data", "",
-      "CSV data file, last column the response or 0/1 label (linreg: synthetic "
-      "data when unset; logreg: required, e.g. data/uci/breast_cancer.csv)");
+  return options.get_path("target_data", "",
+                          "CSV data file, last column the response or 0/1 label (linreg: synthetic "
+                          "data when unset; logreg: required, e.g. data/uci/breast_cancer.csv)");
 }
 
 inline double read_target_prior_scale(Options& options) {

@@ -31,7 +31,7 @@ InitConfig configure_initialization(Options& options, InitType default_type) {
         "init_upper", c.upper, "uniform initial upper bound, one value or one per coordinate");
   }
   if (all || c.type == InitType::File) {
-    c.file = options.get_string("init_file", "", "HDF5 file with the initial particles");
+    c.file = options.get_path("init_file", "", "HDF5 file with the initial particles");
     if (!all && c.file.empty())
       throw InputError("option -init_type file needs -init_file");
   }

@@ -178,7 +178,7 @@ TEST_CASE("linreg options: synthetic data or a CSV file, not both", "[registry]"
                     Contains("-target_dim") && Contains("-target_data"));
   const auto missing = test::scratch_path("missing_linreg.csv");
   CHECK_THROWS_WITH(build("-target_type linreg -target_data " + missing),
-                    Contains("missing_linreg.csv") && Contains("cannot open"));
+                    Contains("missing_linreg.csv") && Contains("does not exist"));
   const auto malformed = test::write_scratch("registry_bad.csv", "1,2,3\n4,x,6\n");
   CHECK_THROWS_WITH(build("-target_type linreg -target_data " + malformed),
                     Contains("registry_bad.csv") && Contains("line 2") && Contains("'x'"));

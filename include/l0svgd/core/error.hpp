@@ -1,5 +1,6 @@
 #pragma once
 /// Exceptions used throughout l0svgd and the boundary where PETSc and MPI error codes become them.
+#include <mpi.h>
 #include <petscsys.h>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,10 @@ void check_petsc(PetscErrorCode code, const char* context);
 
 /// Throws Error if an MPI call failed.
 void check_mpi(int code, const char* context);
+
+/// Collective: throws InputError on every rank with rank 0's `message` unless it is empty (the
+/// other ranks' `message` is ignored): a check made on rank 0 alone, raised everywhere.
+void raise_root_input_error(std::string message, MPI_Comm comm);
 
 /// Throws InputError with `message` unless `condition` holds.
 inline void require_input(bool condition, const std::string& message) {

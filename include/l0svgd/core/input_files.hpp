@@ -6,6 +6,11 @@
 
 namespace l0svgd {
 
+/// What keeps `path` from being read as a regular file ("does not exist", "is a directory", "is not
+/// a regular file (a FIFO, ...)", "is not readable"), or "" when nothing does. Judged by stat, so a
+/// FIFO is found without blocking on it. Not collective.
+std::string file_problem(const std::string& path);
+
 /// Records that the run reads `path`. Not collective: every rank that opens a file records it
 /// (the readers call it; thread-unsafe, like the rest of the setup). The record lives as long as
 /// the process: one run per process, as the executable does (a program that runs several in one

@@ -4,7 +4,9 @@
 /// Every option is read through this class, which records its type, default, range and description
 /// so that `-help` can list them all, checks the value against its range, and at the end of setup
 /// reports any option in the database that nobody read (a misspelling) as an error.
+#include <map>
 #include <mpi.h>
+#include <optional>
 #include <petscsys.h>
 #include <string>
 #include <utility>
@@ -40,6 +42,10 @@ public:
                   const std::string& help, bool lo_open = false);
   bool get_bool(const std::string& name, bool def, const std::string& help);
   std::string get_string(const std::string& name, const std::string& def, const std::string& help);
+  /// A file name read by the run. A relative name given in the input file is relative to that
+  /// file's directory (as users of an input file next to its data expect); on the command line,
+  /// or as the default, to the working directory.
+  std::string get_path(const std::string& name, const std::string& def, const std::string& help);
   /// String option restricted to `choices`.
   std::string get_choice(const std::string& name, const std::string& def,
                          const std::vector<std::string>& choices, const std::string& help);
@@ -61,11 +67,21 @@ public:
   /// Call after every component (including TAO solvers) has been configured.
   static void check_all_used();
 
+  /// Every option read so far (outside help mode) with the value it took, explicit or default,
+  /// as text (reals to 17 digits): what a run was configured with, for restart identity.
+  static std::map<std::string, std::string>& values_read();
+
   /// The effective options (input file + command line) as (name, value) pairs, name without dash.
   static std::vector<std::pair<std::string, std::string>> effective();
 
 private:
   void record(const OptionSpec& spec);
+  void remember(const std::string& name, const std::string& value);
+  /// The option's text, nullopt when absent; throws InputError when it is present without a value.
+  std::optional<std::string> value_of(const std::string& name) const;
+  /// `text` as an integer in [lo, hi], parsed in 64 bits (no wrap-around); throws InputError.
+  long long checked_integer(const std::string& name, const std::string& text, long long lo,
+                            long long hi) const;
   [[noreturn]] void fail(const std::string& name, const std::string& message) const;
 
   bool help_mode_;

@@ -33,6 +33,10 @@ struct EventTotals {
 /// Collective: totals of the event named `name` (zero if it never ran).
 EventTotals event_totals(const char* name, MPI_Comm comm);
 
+/// Memory this process could still use, in bytes: the node's MemAvailable, or the cgroup's limit
+/// (a batch job's, a container's) when lower; infinite when neither is known. Not collective.
+double available_memory_bytes();
+
 /// Collective: largest peak resident memory over the ranks, in MiB.
 double peak_memory_mib(MPI_Comm comm);
 
