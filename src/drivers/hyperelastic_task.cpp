@@ -88,7 +88,7 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
-    reference_file_ = options.get_string(
+    reference_file_ = options.get_path(
         "hyper_reference", "",
         "result file of a reference run on the same data (e.g. HMC) whose push-forward this run's "
         "is compared with (Wasserstein per grid point); empty: no comparison");

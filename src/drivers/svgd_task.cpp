@@ -3,13 +3,16 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <vector>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/svgd_checkpoint.hpp"
@@ -74,7 +77,7 @@ public:
         "compare the ensemble's marginal sds with the Laplace sds at the MAP (or -svgd_reference) "
         "in the monitor and at the end, warning of a collapse; finds the MAP and the Hessian even "
         "without a preconditioner");
-    reference_file_ = options.get_string(
+    reference_file_ = options.get_path(
         "svgd_reference", "",
         "HDF5 file with reference /particles (e.g. a long MCMC run) whose marginal sds the "
         "ensemble's are compared with; default: the Laplace sds, when there is a Laplace fit");
@@ -88,7 +91,7 @@ public:
                                         "write a checkpoint every this many iterations (0: never)");
     checkpoint_file_ = options.get_string("checkpoint_file", "",
                                           "checkpoint file (default: <output_file>.ckpt.h5)");
-    restart_file_ = options.get_string("restart", "", "resume from this checkpoint file");
+    restart_file_ = options.get_path("restart", "", "resume from this checkpoint file");
     if (checkpoint_file_.empty())
       checkpoint_file_ = output_file_ + ".ckpt.h5";
   }
@@ -97,34 +100,35 @@ public:
     model_ = target_->build(comm_);
     validate_initialization(init_, model_->dim());
     settings_.kernel.type = resolve_kernel(settings_.kernel.type, model_->dim());
-    particle_partition(settings_.n_particles, comm_); // the particle count against the ranks
+    particle_partition(settings_.n_particles, comm_);   // the particle count against the ranks
+    check_svgd_memory(settings_, model_->dim(), comm_); // before the start draws N x d
     identity_ = {model_->name(),
                  model_->dim(),
                  settings_.n_particles,
                  step_rule_name(settings_.step_rule.type),
                  seed_,
-                 whitening_name(whitening_)};
+                 whitening_name(whitening_),
+                 run_defining_options()};
     // The TAO solver reads its -map_tao_* options when created, so before the run.
     if (whitening_ != Whitening::None || init_.type == InitType::Laplace ||
         (check_spread_ && reference_file_.empty()))
       map_solver_ = std::make_unique<MapSolver>(*model_, "map_");
     if (!restart_file_.empty())
-      check_svgd_checkpoint(restart_file_, identity_, comm_);
+      check_svgd_checkpoint(restart_file_, identity_, settings_.iterations, comm_);
     else if (init_.type == InitType::File)
       H5File(init_.file, H5File::Mode::Read,
              comm_); // fails early, with the file named, if unreadable
     if (!reference_file_.empty() && check_spread_)
       reference_sd_ = read_reference_sd();
     OutputFile::check_writable(output_file_, comm_);
-    if (checkpoint_every_ > 0) {
-      require_input(!same_file(checkpoint_file_, output_file_),
-                    "-checkpoint_file '" + checkpoint_file_ +
-                        "' is the -output_file: the result "
-                        "would replace the checkpoint (or the checkpoint the result)");
-      // Checkpointing into the file the run resumes from is the requeue pattern: allowed (the
-      // file is read whole before it is replaced, atomically).
-      OutputFile::check_writable(checkpoint_file_, comm_, restart_file_);
-    }
+    // Checked with or without -checkpoint_every: a stop signal writes the checkpoint too.
+    require_input(!same_file(checkpoint_file_, output_file_),
+                  "-checkpoint_file '" + checkpoint_file_ +
+                      "' is the -output_file: the result "
+                      "would replace the checkpoint (or the checkpoint the result)");
+    // Checkpointing into the file the run resumes from is the requeue pattern: allowed (the
+    // file is read whole before it is replaced, atomically).
+    OutputFile::check_writable(checkpoint_file_, comm_, restart_file_);
   }
 
   void run() override {
@@ -141,20 +145,30 @@ public:
     OutputFile out(output_file_, comm_);
     write_run_metadata(out.h5(), "svgd");
     SvgdOutput output(out, *engine_, output_every_, &coordinates_->map());
+    if (!restart_file_.empty()) {
+      read_svgd_history(restart_file_, output, comm_);
+      release_input_file(restart_file_); // read whole: checkpoints may now replace it
+    }
     KsdTrace ksd;
+    const StopSignals stop_signals; // SIGTERM, SIGINT, SIGUSR1: checkpoint at the iteration's end
     const auto summary = engine_->run(
         [&](const SvgdEngine& engine, const IterationInfo& info) {
           output.record(engine, info, seconds_since(start));
+          if (!std::isfinite(first_log_density_))
+            first_log_density_ = info.mean_log_density;
           if (info.has_ksd) {
             ksd.iterations.push_back(info.iteration);
             ksd.ksd.push_back(info.ksd);
           }
           if (checkpoint_every_ > 0 && info.iteration % checkpoint_every_ == 0)
-            write_svgd_checkpoint(checkpoint_file_, engine, identity_);
+            write_svgd_checkpoint(checkpoint_file_, engine, identity_, &output);
         },
         [&] {
           return reference_sd_.size() ? " sd/" + reference_name() + " " + spread_text() : "";
         });
+    if (summary.stop_signal)
+      stop_on_signal(summary, output); // the temporary output goes with `out`
+    check_divergence(summary);
     output.finish(*engine_, summary, seconds_since(start), seed_);
     write_diagnostics(out.h5(), ksd, summary);
     out.commit();
@@ -164,6 +178,39 @@ public:
   }
 
 private:
+  /// Collective: the checkpoint a signal asked for, then the Interrupted error that says how to
+  /// resume (the result file is not written: it would look complete).
+  [[noreturn]] void stop_on_signal(const SvgdRunSummary& summary, const SvgdOutput& output) const {
+    write_svgd_checkpoint(checkpoint_file_, *engine_, identity_, &output);
+    throw Interrupted("stopped by " + signal_name(summary.stop_signal) + " at iteration " +
+                      std::to_string(summary.iterations) + " of " +
+                      std::to_string(settings_.iterations) + "; checkpoint written to '" +
+                      checkpoint_file_ + "': resume with the same options and -restart " +
+                      checkpoint_file_);
+  }
+
+  /// Collective: throws ModelError when the ensemble diverged (a step too large for the step
+  /// rule): its mean log density fell far below where it started, or became non-finite. The
+  /// margin, max(1000, 100 d) nats, is far beyond the spread of a sample's log density (about
+  /// √(d/2) for a Gaussian): a run that merely has not converged stays within it.
+  void check_divergence(const SvgdRunSummary& summary) const {
+    if (!std::isfinite(first_log_density_))
+      return; // no iteration ran (a non-finite density is the engine's error)
+    const double last = summary.last.mean_log_density;
+    const double margin = std::max(1000.0, 100.0 * static_cast<double>(model_->dim()));
+    if (std::isfinite(last) && last >= first_log_density_ - margin)
+      return;
+    std::string spread;
+    if (reference_sd_.size())
+      spread = "; its marginal sds are a " + spread_text() + " of the " + reference_name() + " sds";
+    throw ModelError("svgd diverged: the ensemble's mean log density fell from " +
+                     format("%.6g", first_log_density_) + " in the first iteration to " +
+                     format("%.6g", last) + " at iteration " +
+                     std::to_string(summary.last.iteration) + spread +
+                     ": lower -svgd_step (it is " + format("%g", settings_.step_rule.step) +
+                     " with the " + step_rule_name(settings_.step_rule.type) + " rule)");
+  }
+
   /// The hessian_mixture kernel's precisions: the Hessian of −log p (exact where the model has
   /// one), in the sampled coordinates, with the absolute values of its eigenvalues (an anchor
   /// between two modes has negative curvature), raised to at least 1% of the largest and of the
@@ -232,7 +279,6 @@ private:
   void initialise_particles() {
     if (!restart_file_.empty()) {
       read_svgd_checkpoint(restart_file_, *engine_, identity_);
-      release_input_file(restart_file_); // read whole: checkpoints may now replace it
       return;
     }
     const Partition& partition = engine_->partition();
@@ -244,12 +290,25 @@ private:
       if (x.cols() != d)
         throw InputError("initial particles in '" + init_.file + "' have dimension " +
                          std::to_string(x.cols()) + ", the target has " + std::to_string(d));
+      check_finite_rows(x, partition);
     } else if (init_.type == InitType::Laplace) {
       x = whitening_map(*fit_, Whitening::LaplaceFull).to_original(laplace_start(partition));
     } else {
       x = draw_initial_particles(init_, partition, d, seed_);
     }
     engine_->set_local_particles(whitening_ == Whitening::None ? x : coordinates_->to_whitened(x));
+  }
+
+  /// Collective: an initial particle with a NaN or infinity is the file's fault, not the model's.
+  void check_finite_rows(const Matrix& x, const Partition& partition) const {
+    long long first = std::numeric_limits<long long>::max(), any = 0;
+    for (Index r = 0; r < x.rows() && first == std::numeric_limits<long long>::max(); ++r)
+      if (!x.row(r).allFinite())
+        first = partition.local_begin() + r;
+    L0_MPI(MPI_Allreduce(&first, &any, 1, MPI_LONG_LONG, MPI_MIN, comm_));
+    if (any != std::numeric_limits<long long>::max())
+      throw InputError("initial particles in '" + init_.file + "': particle " +
+                       std::to_string(any) + " has a non-finite coordinate");
   }
 
   /// This rank's rows of z ~ N(0, scale² I), the draws of the gaussian start for all N particles
@@ -387,6 +446,7 @@ private:
   uint64_t seed_ = 1;
   std::string output_file_, checkpoint_file_, restart_file_, reference_file_;
   Index output_every_ = 0, checkpoint_every_ = 0;
+  double first_log_density_ = std::numeric_limits<double>::quiet_NaN();
 
   std::unique_ptr<Model> model_;
   std::unique_ptr<MapSolver> map_solver_;

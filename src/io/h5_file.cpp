@@ -3,12 +3,23 @@
 #include "l0svgd/core/input_files.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <limits>
 
 namespace l0svgd {
 namespace {
+
+// Free space below which a failed write is reported as a full disk.
+constexpr double kNearlyFull = 16.0 * 1024 * 1024;
+// Space kept free beyond what a write needs: HDF5's metadata (written at the latest on close).
+constexpr double kSpareSpace = 1024.0 * 1024;
 
 // RAII for HDF5 identifiers of any kind.
 class Handle {
@@ -65,10 +76,16 @@ H5File::H5File(const std::string& path, Mode mode, MPI_Comm comm) : path_(path),
   check_h5(H5Pset_all_coll_metadata_ops(access, true), "collective metadata reads");
   check_h5(H5Pset_coll_metadata_write(access, true), "collective metadata writes");
   if (mode == Mode::Create) {
+    writable_ = true;
     file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access);
     if (file_ < 0)
       throw InputError("cannot create HDF5 file '" + path + "'");
   } else {
+    // Judged before MPI-IO opens it: a directory there gives a page of MPI-IO messages per rank,
+    // a FIFO blocks. Rank 0 looks, every rank learns.
+    const std::string problem = rank_ == 0 ? file_problem(path) : "";
+    raise_root_input_error(
+        problem.empty() ? "" : "cannot open HDF5 file '" + path + "': it " + problem, comm);
     register_input_file(path);
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access);
     if (file_ < 0)
@@ -79,15 +96,74 @@ H5File::H5File(const std::string& path, Mode mode, MPI_Comm comm) : path_(path),
 }
 
 H5File::~H5File() {
-  close();
+  release();
 }
 
 void H5File::close() {
+  const bool open = file_ >= 0;
+  const herr_t status = release();
+  if (open)
+    agree(status, "close " + path_); // the metadata is written here
+}
+
+herr_t H5File::release() noexcept {
+  herr_t status = 0;
   if (transfer_ >= 0)
     H5Pclose(transfer_);
   if (file_ >= 0)
-    H5Fclose(file_);
+    status = H5Fclose(file_);
   transfer_ = file_ = -1;
+  return status;
+}
+
+void H5File::ensure_space(double bytes) const {
+  // HDF5's collective operations do not survive a write that fails on one rank (a rank that fails
+  // to allocate leaves the others in a barrier inside HDF5): the space is checked, on rank 0 for
+  // all, before HDF5 is asked to use it. Another process filling the disk meanwhile can still
+  // defeat this; the run's own growth, the usual case, cannot.
+  double free_bytes = std::numeric_limits<double>::infinity();
+  if (rank_ == 0) {
+    struct statvfs fs;
+    const std::string dir = std::filesystem::path(path_).parent_path().string();
+    if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0)
+      free_bytes = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+  }
+  L0_MPI(MPI_Bcast(&free_bytes, 1, MPI_DOUBLE, 0, comm_));
+  if (free_bytes < bytes + kSpareSpace) {
+    if (rank_ == 0)
+      truncate(path_.c_str(), 0); // abandoned: see agree
+    const double mib = 1048576.0;
+    throw Error(
+        "no space left on device writing '" + (display_name_.empty() ? path_ : display_name_) +
+        "' (" + format("%.3g", free_bytes / mib) + " MiB free, " +
+        format("%.3g", (bytes + kSpareSpace) / mib) + " MiB needed with room for HDF5's metadata)");
+  }
+}
+
+hid_t H5File::agreed(hid_t id, const std::string& what) const {
+  agree(id < 0 ? -1 : 0, what);
+  return id;
+}
+
+void H5File::agree(herr_t status, const std::string& what) const {
+  // A write that failed on some ranks only (a full disk fails where the bytes land) must fail on
+  // all, here: a rank that went on would wait in the next collective for one that unwinds.
+  int ok = status >= 0 ? 1 : 0, all = 0;
+  L0_MPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm_));
+  if (all)
+    return;
+  // The file is abandoned (the OutputFile removes it): emptied first, so that closing it, which
+  // writes the metadata, finds the space to do so. A close that fails on a full disk leaves
+  // HDF5 to crash when it tries again at exit.
+  if (writable_ && rank_ == 0)
+    truncate(path_.c_str(), 0);
+  const std::string shown = display_name_.empty() ? path_ : display_name_;
+  struct statvfs fs;
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 &&
+      static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize) < kNearlyFull)
+    throw Error("no space left on device writing '" + shown + "'");
+  throw Error("HDF5 failed: " + what + " (writing '" + shown + "')");
 }
 
 hid_t H5File::ensure_parent_groups(const std::string& name) {
@@ -96,16 +172,16 @@ hid_t H5File::ensure_parent_groups(const std::string& name) {
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     current += "/" + parts[i];
     if (H5Lexists(file_, current.c_str(), H5P_DEFAULT) <= 0) {
-      Handle group(
-          check_h5(H5Gcreate2(file_, current.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                   "create group " + current),
-          H5Gclose);
+      Handle group(agreed(H5Gcreate2(file_, current.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          "create group " + current),
+                   H5Gclose);
     }
   }
   return file_;
 }
 
 void H5File::create_group(const std::string& name) {
+  ensure_space(0.0);
   ensure_parent_groups(name + "/leaf");
 }
 
@@ -132,21 +208,24 @@ void H5File::write_block(hid_t dataset, hid_t file_space, const double* data, hs
   if (total == 0)
     H5Sselect_none(memory);
   static const double dummy = 0.0;
-  check_h5(
-      H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, transfer_, data ? data : &dummy),
-      "write " + path_);
+  agree(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, transfer_, data ? data : &dummy),
+        "write " + path_);
 }
 
 void H5File::write_doubles(const std::string& name, const double* data,
                            const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
                            const std::vector<hsize_t>& count, bool participate) {
+  double bytes = sizeof(double);
+  for (hsize_t n : dims)
+    bytes *= static_cast<double>(n);
+  ensure_space(bytes);
   ensure_parent_groups(name);
   Handle space(
       check_h5(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "space"),
       H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
+  Handle dataset(agreed(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        "create " + name),
                  H5Dclose);
   hsize_t extent = 1;
   for (hsize_t n : dims)
@@ -185,12 +264,13 @@ void H5File::write_vector(const std::string& name, const ConstVectorRef& value) 
 }
 
 void H5File::write_ints(const std::string& name, const std::vector<long long>& value) {
+  ensure_space(static_cast<double>(value.size()) * sizeof(long long));
   ensure_parent_groups(name);
   hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
   Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_LLONG, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create " + name),
+  Handle dataset(agreed(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_LLONG, space, H5P_DEFAULT,
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        "create " + name),
                  H5Dclose);
   if (dims[0] == 0)
     return; // replicated, so every rank returns here together
@@ -204,12 +284,16 @@ void H5File::write_ints(const std::string& name, const std::vector<long long>& v
     H5Sselect_none(memory);
   }
   static const long long dummy = 0;
-  check_h5(H5Dwrite(dataset, H5T_NATIVE_LLONG, memory, space, transfer_,
-                    value.empty() ? &dummy : value.data()),
-           "write " + name);
+  agree(H5Dwrite(dataset, H5T_NATIVE_LLONG, memory, space, transfer_,
+                 value.empty() ? &dummy : value.data()),
+        "write " + name);
 }
 
 void H5File::write_strings(const std::string& name, const std::vector<std::string>& value) {
+  double bytes = 0.0;
+  for (const auto& v : value)
+    bytes += static_cast<double>(v.size()) + 1.0;
+  ensure_space(bytes);
   ensure_parent_groups(name);
   size_t width = 1;
   for (const auto& s : value)
@@ -221,8 +305,8 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
   Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
   Handle dataset(
-      check_h5(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-               "create " + name),
+      agreed(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "create " + name),
       H5Dclose);
   if (dims[0] == 0)
     return; // replicated, so every rank returns here together
@@ -232,12 +316,12 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
     H5Sselect_none(space);
     H5Sselect_none(memory);
   }
-  check_h5(H5Dwrite(dataset, type, memory, space, transfer_, buffer.data()), "write " + name);
+  agree(H5Dwrite(dataset, type, memory, space, transfer_, buffer.data()), "write " + name);
 }
 
 namespace {
-void write_attribute_raw(hid_t file, const std::string& object, const std::string& name, hid_t type,
-                         const void* data) {
+herr_t write_attribute_raw(hid_t file, const std::string& object, const std::string& name,
+                           hid_t type, const void* data) {
   Handle target(check_h5(H5Oopen(file, object.c_str(), H5P_DEFAULT), "open " + object), H5Oclose);
   if (H5Aexists(target, name.c_str()) > 0)
     H5Adelete(target, name.c_str());
@@ -245,27 +329,33 @@ void write_attribute_raw(hid_t file, const std::string& object, const std::strin
   Handle attribute(check_h5(H5Acreate2(target, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
                             "create attribute " + name),
                    H5Aclose);
-  check_h5(H5Awrite(attribute, type, data), "write attribute " + name);
+  return H5Awrite(attribute, type, data);
 }
 } // namespace
 
 void H5File::write_attribute(const std::string& object, const std::string& name,
                              const std::string& value) {
+  ensure_space(0.0);
   Handle type(string_type(value.size()), H5Tclose);
   const std::string padded = value.empty() ? std::string(1, '\0') : value;
-  write_attribute_raw(file_, object, name, type, padded.data());
+  agree(write_attribute_raw(file_, object, name, type, padded.data()), "write attribute " + name);
 }
 
 void H5File::write_attribute(const std::string& object, const std::string& name, double value) {
-  write_attribute_raw(file_, object, name, H5T_NATIVE_DOUBLE, &value);
+  ensure_space(0.0);
+  agree(write_attribute_raw(file_, object, name, H5T_NATIVE_DOUBLE, &value),
+        "write attribute " + name);
 }
 
 void H5File::write_attribute(const std::string& object, const std::string& name, long long value) {
-  write_attribute_raw(file_, object, name, H5T_NATIVE_LLONG, &value);
+  ensure_space(0.0);
+  agree(write_attribute_raw(file_, object, name, H5T_NATIVE_LLONG, &value),
+        "write attribute " + name);
 }
 
 void H5File::create_series(const std::string& name, const std::vector<hsize_t>& trailing,
                            hsize_t chunk_rows) {
+  ensure_space(0.0);
   ensure_parent_groups(name);
   std::vector<hsize_t> dims{0}, max_dims{H5S_UNLIMITED}, chunk{chunk_rows};
   for (hsize_t t : trailing) {
@@ -285,13 +375,14 @@ void H5File::create_series(const std::string& name, const std::vector<hsize_t>& 
       H5Sclose);
   Handle create(check_h5(H5Pcreate(H5P_DATASET_CREATE), "create list"), H5Pclose);
   check_h5(H5Pset_chunk(create, static_cast<int>(chunk.size()), chunk.data()), "chunking");
-  Handle dataset(check_h5(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                     create, H5P_DEFAULT),
-                          "create " + name),
+  Handle dataset(agreed(H5Dcreate2(file_, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
+                                   create, H5P_DEFAULT),
+                        "create " + name),
                  H5Dclose);
 }
 
 void H5File::append_scalar(const std::string& name, double value) {
+  ensure_space(sizeof(double));
   Handle dataset(open_dataset(name), H5Dclose);
   hsize_t old_size = 0;
   {
@@ -299,7 +390,7 @@ void H5File::append_scalar(const std::string& name, double value) {
     H5Sget_simple_extent_dims(space, &old_size, nullptr);
   }
   hsize_t new_size = old_size + 1;
-  check_h5(H5Dset_extent(dataset, &new_size), "extend " + name);
+  agree(H5Dset_extent(dataset, &new_size), "extend " + name);
   Handle space(H5Dget_space(dataset), H5Sclose);
   hsize_t start = old_size, count = 1;
   write_block(dataset, space, &value, 1, &start, &count, rank_ == 0);
@@ -317,8 +408,9 @@ void H5File::append_rows(const std::string& name, const ConstMatrixRef& local, c
   if (dims[1] != static_cast<hsize_t>(p.n_global()) ||
       dims[2] != static_cast<hsize_t>(local.cols()))
     throw Error("append_rows: slice shape does not match '" + name + "'");
+  ensure_space(static_cast<double>(dims[1]) * static_cast<double>(dims[2]) * sizeof(double));
   hsize_t new_dims[3] = {dims[0] + 1, dims[1], dims[2]};
-  check_h5(H5Dset_extent(dataset, new_dims), "extend " + name);
+  agree(H5Dset_extent(dataset, new_dims), "extend " + name);
   Handle space(H5Dget_space(dataset), H5Sclose);
   hsize_t start[3] = {dims[0], static_cast<hsize_t>(p.local_begin()), 0};
   hsize_t count[3] = {1, static_cast<hsize_t>(local.rows()), dims[2]};
@@ -344,7 +436,7 @@ std::vector<hsize_t> H5File::shape(const std::string& name) const {
   return dims;
 }
 
-Matrix H5File::read_rows(const std::string& name, const Partition& p) const {
+Matrix H5File::read_rows(const std::string& name, const Partition& p, long long slice) const {
   Handle dataset(open_dataset(name), H5Dclose);
   Handle space(H5Dget_space(dataset), H5Sclose);
   const int ndims = H5Sget_simple_extent_ndims(space);
@@ -360,7 +452,10 @@ Matrix H5File::read_rows(const std::string& name, const Partition& p) const {
   Matrix local(p.n_local(), static_cast<Index>(cols));
   std::vector<hsize_t> start(ndims, 0), count(dims);
   if (ndims == 3) {
-    start[0] = dims[0] - 1;
+    if (slice >= static_cast<long long>(dims[0]) || dims[0] == 0)
+      throw InputError("series '" + name + "' in '" + path_ + "' has " + std::to_string(dims[0]) +
+                       " slices, slice " + std::to_string(slice) + " was asked for");
+    start[0] = slice < 0 ? dims[0] - 1 : static_cast<hsize_t>(slice);
     count[0] = 1;
   }
   start[ndims == 3 ? 1 : 0] = static_cast<hsize_t>(p.local_begin());
@@ -427,6 +522,13 @@ Handle open_attribute(hid_t file, const std::string& path, const std::string& ob
   return Handle(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
 }
 } // namespace
+
+bool H5File::has_attribute(const std::string& object, const std::string& name) const {
+  if (object != "/" && !exists(object))
+    return false;
+  Handle target(H5Oopen(file_, object.c_str(), H5P_DEFAULT), H5Oclose);
+  return target >= 0 && H5Aexists(target, name.c_str()) > 0;
+}
 
 std::string H5File::read_string_attribute(const std::string& object,
                                           const std::string& name) const {

@@ -7,8 +7,11 @@
 #include "l0svgd/core/version.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
+#include <vector>
 
 namespace l0svgd {
 namespace {
@@ -24,6 +27,8 @@ void root_check(bool ok_on_root, const std::string& message, MPI_Comm comm) {
 bool prepare_location(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::is_directory(path, ec))
+    return false;
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty())
     fs::create_directories(parent, ec);
@@ -49,14 +54,48 @@ void OutputFile::check_writable(const std::string& path, MPI_Comm comm, const st
   if (clash >= 0 && static_cast<std::size_t>(clash) < inputs.size())
     throw InputError("output file '" + path + "' is the run's input file '" + inputs[clash] +
                      "': choose another output name");
+  std::error_code ec;
+  root_check(rank != 0 || !std::filesystem::is_directory(path, ec),
+             "output file '" + path + "' is an existing directory: give a file name", comm);
   root_check(rank == 0 ? prepare_location(path) : true,
              "output location '" + path + "' is not writable", comm);
 }
 
-OutputFile::OutputFile(const std::string& path, MPI_Comm comm)
-    : path_(path), temporary_(path + ".tmp"), comm_(comm) {
+OutputFile::OutputFile(const std::string& path, MPI_Comm comm) : path_(path), comm_(comm) {
   check_writable(path, comm);
-  file_ = std::make_unique<H5File>(temporary_, H5File::Mode::Create, comm);
+  temporary_ = reserve_temporary(path, comm);
+  try {
+    file_ = std::make_unique<H5File>(temporary_, H5File::Mode::Create, comm);
+    file_->set_display_name(path);
+  } catch (...) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0)
+      std::remove(temporary_.c_str());
+    throw;
+  }
+}
+
+std::string OutputFile::reserve_temporary(const std::string& path, MPI_Comm comm) {
+  // Two runs with the same output name must not share a temporary (the first to finish would
+  // rename the other's file as its own): rank 0 creates a name no other run holds, atomically
+  // (mkstemps opens with O_EXCL, also on a shared file system), and the ranks learn it.
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::vector<char> name(path.size() + 16, '\0');
+  if (rank == 0) {
+    const std::string pattern = path + ".XXXXXX.tmp";
+    std::copy(pattern.begin(), pattern.end(), name.begin());
+    const int fd = mkstemps(name.data(), 4);
+    if (fd >= 0)
+      close(fd);
+    else
+      name[0] = '\0';
+  }
+  L0_MPI(MPI_Bcast(name.data(), static_cast<int>(name.size()), MPI_CHAR, 0, comm));
+  if (name[0] == '\0')
+    throw InputError("output location '" + path + "' is not writable");
+  return std::string(name.data());
 }
 
 OutputFile::~OutputFile() {

@@ -1,10 +1,62 @@
 #include "l0svgd/io/svgd_checkpoint.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/options.hpp"
 #include "l0svgd/io/output_file.hpp"
+#include "l0svgd/io/svgd_output.hpp"
+
+#include <set>
 
 namespace l0svgd {
 namespace {
+
+const char* kNotDefining[] = {"blas_threads",       "checkpoint_every",
+                              "checkpoint_file",    "input",
+                              "log_level",          "output_file",
+                              "output_every",       "restart",
+                              "svgd_iterations",    "svgd_tol",
+                              "svgd_kernel_memory", "svgd_kernel_tile",
+                              "svgd_exchange",      "svgd_monitor_every",
+                              "svgd_ksd_every",     "svgd_check_spread",
+                              "svgd_reference",     "task"};
+
+void write_options(H5File& f, const std::map<std::string, std::string>& options) {
+  std::vector<std::string> lines;
+  for (const auto& [name, value] : options)
+    lines.push_back(name + "=" + value);
+  f.write_strings("/identity/options", lines);
+}
+
+std::map<std::string, std::string> read_options(const H5File& f) {
+  std::map<std::string, std::string> options;
+  for (const std::string& line : f.read_strings("/identity/options")) {
+    const auto eq = line.find('=');
+    options[line.substr(0, eq)] = eq == std::string::npos ? "" : line.substr(eq + 1);
+  }
+  return options;
+}
+
+// The first option (in name order) whose value differs, as "-name a (the checkpoint) ... b".
+void check_options(const H5File& f, const std::map<std::string, std::string>& ours,
+                   const std::string& where) {
+  if (!f.exists("/identity/options"))
+    return; // written before options were recorded: the attributes below are all there is
+  const auto theirs = read_options(f);
+  std::set<std::string> names;
+  for (const auto& entry : theirs)
+    names.insert(entry.first);
+  for (const auto& entry : ours)
+    names.insert(entry.first);
+  // "-name value", or "no -name" for an option the run did not use.
+  const auto text = [](const std::map<std::string, std::string>& m, const std::string& name) {
+    const auto it = m.find(name);
+    return it == m.end() ? "no -" + name : "-" + name + " " + it->second;
+  };
+  for (const std::string& name : names)
+    if (text(theirs, name) != text(ours, name))
+      throw InputError(where + " was written with " + text(theirs, name) + ", this run has " +
+                       text(ours, name) + ": a restart must use the options of the run it resumes");
+}
 
 void write_identity(H5File& f, const RunIdentity& id) {
   f.write_attribute("/", "target", id.target);
@@ -13,10 +65,14 @@ void write_identity(H5File& f, const RunIdentity& id) {
   f.write_attribute("/", "step_rule", id.step_rule);
   f.write_attribute("/", "seed", static_cast<long long>(id.seed));
   f.write_attribute("/", "coordinates", id.coordinates);
+  write_options(f, id.options);
 }
 
 void check_identity(const H5File& f, const RunIdentity& id) {
   const std::string where = "restart file '" + f.path() + "'";
+  // A result file or any other HDF5 file lacks the checkpoint's attributes.
+  if (!f.has_attribute("/", "step_rule_steps"))
+    throw InputError(where + " is not an l0svgd checkpoint (written with -checkpoint_every)");
   const std::string target = f.read_string_attribute("/", "target");
   if (target != id.target)
     throw InputError(where + " is for target '" + target + "', this run has '" + id.target + "'");
@@ -37,12 +93,20 @@ void check_identity(const H5File& f, const RunIdentity& id) {
   if (coordinates != id.coordinates)
     throw InputError(where + " holds particles in coordinates '" + coordinates +
                      "' (-svgd_precondition), this run uses '" + id.coordinates + "'");
+  check_options(f, id.options, where);
 }
 
 } // namespace
 
+std::map<std::string, std::string> run_defining_options() {
+  std::map<std::string, std::string> options = Options::values_read();
+  for (const char* name : kNotDefining)
+    options.erase(name);
+  return options;
+}
+
 void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
-                           const RunIdentity& identity) {
+                           const RunIdentity& identity, const SvgdOutput* output) {
   OutputFile out(path, engine.comm());
   H5File& f = out.h5();
   write_identity(f, identity);
@@ -58,11 +122,24 @@ void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
   }());
   for (const auto& block : state.blocks)
     f.write_rows("/step_rule/" + block.name, block.rows, engine.partition());
+  if (output)
+    output->save_history(f);
   out.commit();
 }
 
-void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity, MPI_Comm comm) {
-  check_identity(H5File(path, H5File::Mode::Read, comm), identity);
+void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity,
+                           Index iteration_limit, MPI_Comm comm) {
+  const H5File f(path, H5File::Mode::Read, comm);
+  check_identity(f, identity);
+  const long long at = f.read_int_attribute("/", "iteration");
+  if (at > iteration_limit)
+    throw InputError("restart file '" + path + "' is at iteration " + std::to_string(at) +
+                     ", -svgd_iterations is " + std::to_string(iteration_limit) +
+                     ": raise -svgd_iterations to continue the run");
+}
+
+void read_svgd_history(const std::string& path, SvgdOutput& output, MPI_Comm comm) {
+  output.restore_history(H5File(path, H5File::Mode::Read, comm));
 }
 
 void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,

@@ -1,6 +1,7 @@
 #include "l0svgd/io/svgd_output.hpp"
 
 #include "l0svgd/core/blas.hpp"
+#include "l0svgd/core/error.hpp"
 #include "l0svgd/core/profiling.hpp"
 
 namespace l0svgd {
@@ -14,7 +15,7 @@ const char* kScalars[] = {
 
 SvgdOutput::SvgdOutput(OutputFile& file, const SvgdEngine& engine, Index output_every,
                        const AffineMap* coordinates)
-    : h5_(file.h5()), coordinates_(coordinates), output_every_(output_every),
+    : h5_(file.h5()), engine_(engine), coordinates_(coordinates), output_every_(output_every),
       first_iteration_(engine.iteration()) {
   if (output_every_ > 0)
     h5_.create_series(
@@ -43,6 +44,44 @@ void SvgdOutput::record(const SvgdEngine& engine, const IterationInfo& info, dou
   if (output_every_ > 0 && (due || force_particles)) {
     LogEventScope scope(log_event("IOWrite"));
     h5_.append_rows("/history/particles", original(engine), engine.partition());
+    ++n_snapshots_;
+  }
+}
+
+void SvgdOutput::save_history(H5File& checkpoint) const {
+  const Index n_columns = std::size(kScalars);
+  const Eigen::Map<const Matrix> history(history_.data(), history_.size() / n_columns, n_columns);
+  checkpoint.write_matrix("/history/scalars", history);
+  checkpoint.write_attribute("/", "history_snapshots", static_cast<long long>(n_snapshots_));
+  if (n_snapshots_ == 0)
+    return;
+  const Partition& p = engine_.partition();
+  checkpoint.create_series(
+      "/history/particles",
+      {static_cast<hsize_t>(p.n_global()), static_cast<hsize_t>(engine_.dim())}, 1);
+  for (Index k = 0; k < n_snapshots_; ++k) // read back from this run's own (open) output file
+    checkpoint.append_rows("/history/particles", h5_.read_rows("/history/particles", p, k), p);
+}
+
+void SvgdOutput::restore_history(const H5File& checkpoint) {
+  if (!checkpoint.exists("/history/scalars"))
+    return; // a checkpoint of an older version: the history starts here
+  const Matrix scalars = checkpoint.read_matrix("/history/scalars");
+  const Index n_columns = std::size(kScalars);
+  if (scalars.rows() > 0 && scalars.cols() != n_columns)
+    throw InputError("restart file '" + checkpoint.path() + "': /history/scalars has " +
+                     std::to_string(scalars.cols()) + " columns, expected " +
+                     std::to_string(n_columns));
+  for (Index r = 0; r < scalars.rows(); ++r)
+    for (Index c = 0; c < scalars.cols(); ++c)
+      history_.push_back(scalars(r, c));
+  const long long snapshots = checkpoint.read_int_attribute("/", "history_snapshots");
+  if (output_every_ == 0)
+    return;
+  const Partition& p = engine_.partition();
+  for (long long k = 0; k < snapshots; ++k) {
+    h5_.append_rows("/history/particles", checkpoint.read_rows("/history/particles", p, k), p);
+    ++n_snapshots_;
   }
 }
 

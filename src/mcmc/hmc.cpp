@@ -26,11 +26,17 @@ constexpr double kLargestStep = 1e7;
 constexpr int kMaxReflections = 100;
 // split_rhat and effective_sample_size need this many draws per chain.
 constexpr Index kMinDiagnosticDraws = 4;
+// The verdicts on a finished run: chains below this acceptance never moved; above this split-R̂
+// or below this bulk ESS (all chains together) they have not mixed, the thresholds of Vehtari et
+// al. (2021) (R̂ < 1.01; ESS > 100, which they ask per chain, here in total).
+constexpr double kStuckAcceptance = 1e-3, kMixedRhat = 1.01, kLeastEss = 100.0;
 
 const HmcSettings& validated(const HmcSettings& s) {
   require_input(s.n_chains >= 1, "option -hmc_chains: at least one chain is needed");
   require_input(s.warmup >= 0, "option -hmc_warmup: must not be negative");
-  require_input(s.samples >= 1, "option -hmc_samples: at least one draw per chain is needed");
+  require_input(s.samples >= kMinDiagnosticDraws,
+                "option -hmc_samples: at least 4 draws per chain are needed (split-Rhat and the "
+                "effective sample size cannot be measured from fewer)");
   require_input(s.leapfrog_steps >= 1, "option -hmc_leapfrog_steps: must be at least 1");
   require_input(s.target_accept > 0.0 && s.target_accept < 1.0,
                 "option -hmc_target_accept: must lie in (0, 1)");
@@ -56,7 +62,8 @@ HmcSettings configure_hmc(Options& options) {
       options.get_int("hmc_chains", 4, 1, most, "number of HMC chains, spread over the MPI ranks");
   s.warmup = options.get_int("hmc_warmup", 1000, 0, most,
                              "warm-up iterations per chain (step size and mass matrix adapt)");
-  s.samples = options.get_int("hmc_samples", 1000, 1, most, "kept draws per chain");
+  s.samples = options.get_int("hmc_samples", 1000, kMinDiagnosticDraws, most,
+                              "kept draws per chain (at least 4: split-Rhat and ESS need them)");
   s.leapfrog_steps =
       options.get_int("hmc_leapfrog_steps", 16, 1, most, "leapfrog steps per HMC transition");
   s.target_accept = options.get_real("hmc_target_accept", 0.8, 0.0, 1.0,
@@ -465,7 +472,34 @@ HmcSummary HmcSampler::run() {
                 ", divergent ", summary.divergences, ", max split-Rhat ",
                 format("%.4f", summary.rhat.maxCoeff()), ", min ESS ",
                 format("%.1f", summary.ess.minCoeff()));
+  judge(summary);
   return summary;
+}
+
+void HmcSampler::judge(const HmcSummary& summary) const {
+  // Chains that never moved agree with anything: the draws are the start, not the posterior.
+  const double acceptance = summary.chains.acceptance_rate.mean();
+  const Index transitions = settings_.samples * partition_.n_global();
+  if (acceptance < kStuckAcceptance)
+    throw ModelError(
+        "HMC failed: acceptance " + format("%.3g", acceptance) + ", " +
+        std::to_string(summary.divergences) + " of " + std::to_string(transitions) +
+        " sampling transitions divergent; the chains did not move from their start: "
+        "lower -hmc_initial_step, lengthen -hmc_warmup, or check the model's gradient");
+  const double rhat = summary.rhat.maxCoeff(), ess = summary.ess.minCoeff();
+  std::string problems;
+  if (!(rhat <= kMixedRhat))
+    problems +=
+        "max split-Rhat " + format("%.3g", rhat) + " (above " + format("%.3g", kMixedRhat) + ")";
+  if (!(ess >= kLeastEss))
+    problems += (problems.empty() ? "" : ", ") + std::string("min bulk ESS ") +
+                format("%.3g", ess) + " (below " + format("%.3g", kLeastEss) + ")";
+  if (10 * summary.divergences > transitions)
+    problems += (problems.empty() ? "" : ", ") + std::to_string(summary.divergences) + " of " +
+                std::to_string(transitions) + " transitions divergent";
+  if (!problems.empty())
+    logger().warning("HMC: the chains have not mixed: ", problems,
+                     "; do not use them as a reference: run longer (-hmc_warmup, -hmc_samples)");
 }
 
 Matrix HmcSampler::gather_draws() const {

@@ -14,6 +14,20 @@
 namespace l0svgd {
 namespace {
 
+// Throws InputError when every stage of the path pruned every weight, naming the largest λ that
+// kept one (if any stage did, there is a model to select).
+void check_some_weight_kept(const std::vector<L0PathPoint>& path) {
+  double smallest = std::numeric_limits<double>::infinity();
+  for (const auto& p : path) {
+    if (p.active > 0)
+      return;
+    smallest = std::min(smallest, p.lambda);
+  }
+  throw InputError("L0: every weight was pruned at every lambda of the path (the smallest, " +
+                   format("%g", smallest) +
+                   ", included): lower -l0_lambda (or -l0_lambda_min and -l0_lambda_max)");
+}
+
 // Effective weights w = g(θ) z̄(log α) and the factors of their partial derivatives.
 struct Gated {
   Vector g, dg, z, dz, w;
@@ -251,9 +265,12 @@ L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
       log_stage(p);
   }
 
+  // A stage that pruned every weight is no model: it is never selected, and a path of nothing else
+  // is an error that says how far λ may go.
+  check_some_weight_kept(result.path);
   for (size_t i = 0; i < result.path.size(); ++i) {
     const auto& p = result.path[i];
-    if (p.r_squared < settings_.r2_threshold)
+    if (p.active == 0 || p.r_squared < settings_.r2_threshold)
       continue;
     if (result.selected < 0 || p.active < result.best().active ||
         (p.active == result.best().active && p.r_squared > result.best().r_squared))
@@ -263,6 +280,8 @@ L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
   if (!result.threshold_met) {
     for (size_t i = 0; i < result.path.size(); ++i) {
       const auto& p = result.path[i];
+      if (p.active == 0)
+        continue;
       if (result.selected < 0 || p.bic < result.best().bic ||
           (p.bic == result.best().bic && p.active < result.best().active))
         result.selected = static_cast<Index>(i);

@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <petsctao.h>
 #include <sstream>
@@ -10,11 +11,17 @@
 namespace l0svgd {
 namespace {
 
+// A point in a message: its first entries only (a network has a thousand), and the first entry
+// that is wrong, named.
+constexpr Index kListed = 6;
+
 std::string format_point(const ConstVectorRef& x) {
   std::ostringstream s;
   s << "(";
-  for (Index i = 0; i < x.size(); ++i)
+  for (Index i = 0; i < std::min(x.size(), kListed); ++i)
     s << (i ? ", " : "") << x(i);
+  if (x.size() > kListed)
+    s << ", ... " << x.size() << " entries";
   s << ")";
   return s.str();
 }
@@ -41,10 +48,18 @@ MapResult MapSolver::solve(const ConstVectorRef& x0, bool warn) {
   require_input(x0.size() == d, "MAP start point has " + std::to_string(x0.size()) +
                                     " entries, model '" + model_.name() + "' has dimension " +
                                     std::to_string(d));
-  require_input(x0.allFinite(), "MAP start point " + format_point(x0) + " is not finite");
-  require_input((x0.array() >= lower_.array()).all() && (x0.array() <= upper_.array()).all(),
-                "MAP start point " + format_point(x0) + " is outside the support of model '" +
-                    model_.name() + "'");
+  for (Index i = 0; i < d; ++i) {
+    const bool finite = std::isfinite(x0(i)), inside = x0(i) >= lower_(i) && x0(i) <= upper_(i);
+    if (finite && inside)
+      continue;
+    const std::string name =
+        "coordinate " + std::to_string(i) + " (" + model_.parameter_names()[i] + ")";
+    if (!finite)
+      throw InputError("MAP start point " + format_point(x0) + " is not finite at " + name);
+    throw InputError("MAP start point " + format_point(x0) + " is outside the support of model '" +
+                     model_.name() + "': " + name + " = " + format("%g", x0(i)) + " is outside [" +
+                     format("%g", lower_(i)) + ", " + format("%g", upper_(i)) + "]");
+  }
 
   bool at_start = true;
   auto objective = [&](const ConstVectorRef& x, VectorRef g) {

@@ -6,8 +6,10 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <petscsys.h>
@@ -24,7 +26,61 @@ KernelSettings stein_kernel_settings(KernelSettings settings) {
   return settings;
 }
 
+// The share of a node's available memory an SVGD run may plan to fill: the model, MPI's buffers and
+// the allocator need the rest.
+constexpr double kUsableMemory = 0.8;
+
+// The partition, once the rank count and the memory are known to suffice (before any allocation).
+Partition checked_partition(const SvgdSettings& settings, Index dim, MPI_Comm comm) {
+  Partition partition = particle_partition(settings.n_particles, comm);
+  check_svgd_memory(settings, dim, comm);
+  return partition;
+}
+
 } // namespace
+
+double svgd_memory_bytes(const SvgdSettings& settings, Index n_ranks, Index dim) {
+  const double n = static_cast<double>(settings.n_particles), d = static_cast<double>(dim);
+  const double b = std::ceil(n / static_cast<double>(std::max<Index>(n_ranks, 1)));
+  const KernelSettings& k = settings.kernel;
+  const double tile = std::min<double>(static_cast<double>(std::max<Index>(k.tile, 1)), n);
+  const bool ring = k.exchange == Exchange::Ring && n_ranks > 1;
+  const bool coordinate = k.type == KernelType::RbfCoordinate;
+  const bool kept = !coordinate && !(k.bandwidth > 0.0) && b * n * sizeof(double) <= k.memory_bytes;
+  double doubles = 5.0 * b * d + 5.0 * b + 3.0 * n; // particles, [S X], direction, displacement
+  doubles += 2.0 * b * d;                           // step-rule state (Adam's two moments)
+  const double rows = ring ? 2.0 * b : n;           // exchanged [S X], augmented, dot products
+  doubles += rows * (2.0 * d) + rows * (d + 2.0) + rows + (ring ? 2.0 * b * d : 0.0);
+  doubles += b * (d + 2.0) + 3.0 * b * d + 3.0 * b; // left, attraction, repulsion
+  if (coordinate)
+    doubles += n * 2.0 * d + b * d;
+  else
+    doubles += b * (kept ? n : tile) + 2.0 * b * tile; // distances, values, IMQ weights
+  doubles += std::min(b * n, k.memory_bytes / 4.0 / sizeof(double)); // the median's sample
+  if (k.type == KernelType::HessianMixture)
+    doubles += static_cast<double>(k.anchors) * (d * d + n * (d + 2.0)) + n * (2.0 * d + 2.0);
+  return doubles * sizeof(double);
+}
+
+void check_svgd_memory(const SvgdSettings& settings, Index dim, MPI_Comm comm) {
+  int size = 1;
+  L0_MPI(MPI_Comm_size(comm, &size));
+  MPI_Comm node;
+  L0_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  int on_node = 1;
+  MPI_Comm_size(node, &on_node);
+  MPI_Comm_free(&node);
+  const double need = svgd_memory_bytes(settings, size, dim);
+  double per_rank = available_memory_bytes() / on_node, least = 0.0;
+  L0_MPI(MPI_Allreduce(&per_rank, &least, 1, MPI_DOUBLE, MPI_MIN, comm));
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  require_input(need <= kUsableMemory * least,
+                "SVGD with " + std::to_string(settings.n_particles) + " particles in " +
+                    std::to_string(dim) + " dimensions needs about " + format("%.3g", need / gib) +
+                    " GiB per rank on " + std::to_string(size) + " ranks, and " +
+                    format("%.3g", least / gib) +
+                    " GiB per rank are available: lower -svgd_particles, or run on more nodes");
+}
 
 Partition particle_partition(Index n_particles, MPI_Comm comm) {
   int size = 1;
@@ -67,7 +123,7 @@ SvgdSettings configure_svgd(Options& options, const SvgdSettings& defaults) {
 
 SvgdEngine::SvgdEngine(const Model& model, const SvgdSettings& settings, MPI_Comm comm)
     : model_(model), settings_(settings), comm_(comm),
-      partition_(particle_partition(settings.n_particles, comm)), dim_(model.dim()),
+      partition_(checked_partition(settings, model.dim(), comm)), dim_(model.dim()),
       particles_(Matrix::Zero(partition_.n_local(), dim_)), log_density_(partition_.n_local()),
       local_scores_positions_(partition_.n_local(), 2 * dim_),
       direction_(partition_.n_local(), dim_), displacement_(partition_.n_local(), dim_),
@@ -203,10 +259,7 @@ SvgdRunSummary SvgdEngine::run(const SvgdObserver& observer, const SvgdMonitor& 
   const SvgdRunSummary summary = run_iterations(*this, settings_, "SVGD", observer, [&monitor] {
     return monitor ? monitor() : std::string();
   });
-  logger().info("SVGD: ",
-                summary.converged ? "converged (relative step norm below -svgd_tol)"
-                                  : "iteration limit reached",
-                " after ", summary.iterations, " iterations, ",
+  logger().info("SVGD: ", stop_reason(summary), " after ", summary.iterations, " iterations, ",
                 format("%.2f", summary.elapsed_seconds), " s");
   return summary;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/svgd/engine.hpp"
 
 namespace l0svgd {
@@ -12,7 +13,8 @@ namespace l0svgd {
 /// Steps `engine` until settings.iterations are done in total or the relative step norm falls below
 /// the tolerance, calling `observer(engine, info)` after every step and logging a monitor line
 /// (`label`, then `extra()` text) every settings.monitor_every iterations and at the end.
-/// Collective; `extra` is called on every rank, so it may be collective too.
+/// Collective; `extra` is called on every rank, so it may be collective too. Stops early, with
+/// summary.stop_signal set, when a stop signal arrived while a StopSignals guard is alive.
 template <class Engine, class Observer, class Extra>
 SvgdRunSummary run_iterations(Engine& engine, const SvgdSettings& settings, const char* label,
                               const Observer& observer, const Extra& extra) {
@@ -42,10 +44,22 @@ SvgdRunSummary run_iterations(Engine& engine, const SvgdSettings& settings, cons
     }
     if (summary.converged)
       break;
+    // A stop signal (StopSignals) on any rank ends the run here, on every rank at this iteration.
+    summary.stop_signal = stop_requested(engine.comm());
+    if (summary.stop_signal)
+      break;
   }
   summary.iterations = engine.iteration();
   summary.elapsed_seconds = MPI_Wtime() - start;
   return summary;
+}
+
+/// Why run_iterations stopped, for the engines' last log line.
+inline std::string stop_reason(const SvgdRunSummary& summary) {
+  if (summary.stop_signal)
+    return "stopped by " + signal_name(summary.stop_signal);
+  return summary.converged ? "converged (relative step norm below -svgd_tol)"
+                           : "iteration limit reached";
 }
 
 } // namespace l0svgd

@@ -6,6 +6,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
 
 #include <Eigen/SVD>
@@ -286,10 +287,7 @@ SvgdRunSummary ProjectedSvgdEngine::run(
   const SvgdRunSummary summary = run_iterations(*this, settings_, "pSVGD", observer, [this] {
     return " rank " + std::to_string(subspace_rank());
   });
-  logger().info("pSVGD: ",
-                summary.converged ? "converged (relative step norm below -svgd_tol)"
-                                  : "iteration limit reached",
-                " after ", summary.iterations, " iterations, ",
+  logger().info("pSVGD: ", stop_reason(summary), " after ", summary.iterations, " iterations, ",
                 format("%.2f", summary.elapsed_seconds), " s; subspace rank ", subspace_rank(),
                 " after ", basis_updates_, " basis updates");
   return summary;

@@ -4,7 +4,7 @@
 # Usage: expect_failure.sh <expected text> <output path> <command...>
 set -u
 expected="$1"; output="$2"; shift 2
-rm -f "$output" "$output.tmp"
+rm -f "$output" "$output".*tmp
 stderr=$(mktemp)
 "$@" > /dev/null 2> "$stderr"
 code=$?
@@ -13,6 +13,7 @@ if [ "$code" -eq 0 ]; then echo "FAIL: exit code 0, expected non-zero"; status=1
 lines=$(grep -c "^l0svgd: error:" "$stderr")
 if [ "$lines" -ne 1 ]; then echo "FAIL: $lines error lines, expected exactly one"; status=1; fi
 if ! grep -q -- "$expected" "$stderr"; then echo "FAIL: message does not contain '$expected'"; status=1; fi
-if [ -e "$output" ] || [ -e "$output.tmp" ]; then echo "FAIL: output file $output exists"; status=1; fi
+if [ -e "$output" ]; then echo "FAIL: output file $output exists"; status=1; fi
+if compgen -G "$output.*tmp" > /dev/null; then echo "FAIL: temporary $(compgen -G "$output.*tmp") left"; status=1; fi
 echo "--- stderr:"; cat "$stderr"; rm -f "$stderr"
 exit $status

@@ -35,7 +35,7 @@ run "${small[@]}" -svgd_iterations 20 -checkpoint_every 5 -checkpoint_file ckpt.
   -output_file b.h5 || { echo "FAIL: resume into the same checkpoint"; status=1; }
 # A directory or a FIFO as the input file: an error on every rank, not a hang.
 mkdir -p adir
-if ! "$fail" "is not a regular file" "$work/dir.none" "${launch[@]}" adir; then echo "FAIL: directory"; status=1; fi
+if ! "$fail" "is a directory" "$work/dir.none" "${launch[@]}" adir; then echo "FAIL: directory"; status=1; fi
 rm -f fifo; mkfifo fifo
 if ! "$fail" "is not a regular file" "$work/fifo.none" "${launch[@]}" fifo; then echo "FAIL: fifo"; status=1; fi
 rm -f fifo

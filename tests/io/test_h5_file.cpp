@@ -85,13 +85,30 @@ TEST_CASE("an output file appears only after commit", "[h5][output]") {
 
 TEST_CASE("an output file abandoned by an error leaves nothing behind", "[h5][output]") {
   const std::string path = test::scratch_path("abandoned.h5");
+  std::string temporary;
   {
     OutputFile out(path, MPI_COMM_WORLD);
+    temporary = out.temporary();
+    CHECK(exists_on_all(temporary));
     out.h5().write_vector("/x", Vector::Ones(3));
   }
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK_FALSE(exists_on_all(path));
-  CHECK_FALSE(exists_on_all(path + ".tmp"));
+  CHECK_FALSE(exists_on_all(temporary));
+}
+
+TEST_CASE("two output files of the same name have their own temporaries", "[h5][output]") {
+  const std::string path = test::scratch_path("same_name.h5");
+  {
+    OutputFile first(path, MPI_COMM_WORLD), second(path, MPI_COMM_WORLD);
+    CHECK(first.temporary() != second.temporary());
+    first.h5().write_vector("/x", Vector::Constant(2, 1.0));
+    second.h5().write_vector("/x", Vector::Constant(2, 2.0));
+    second.commit();
+    first.commit(); // the later one wins, with its own data
+  }
+  H5File f(path, H5File::Mode::Read, MPI_COMM_WORLD);
+  CHECK(f.read_vector("/x")(0) == 1.0);
 }
 
 TEST_CASE("unwritable locations and missing files are input errors", "[h5][output]") {

@@ -26,8 +26,11 @@ public:
   H5File(const H5File&) = delete;
   H5File& operator=(const H5File&) = delete;
 
-  /// Collective: closes every handle now (the destructor does it otherwise).
+  /// Collective: closes every handle now (the destructor does it otherwise, without reporting).
+  /// Throws Error on every rank when the close failed on any (the metadata could not be written).
   void close();
+  /// The name errors show for this file (an OutputFile's final name instead of its temporary).
+  void set_display_name(const std::string& name) { display_name_ = name; }
   const std::string& path() const { return path_; }
   MPI_Comm comm() const { return comm_; }
 
@@ -67,9 +70,11 @@ public:
   // --- reading
   // -------------------------------------------------------------------------------------
   bool exists(const std::string& name) const;
+  bool has_attribute(const std::string& object, const std::string& name) const;
   std::vector<hsize_t> shape(const std::string& name) const;
-  /// This rank's rows of a distributed N × w dataset (or of the last slice of a 3-D series).
-  Matrix read_rows(const std::string& name, const Partition& p) const;
+  /// This rank's rows of a distributed N × w dataset (or of slice `slice` of a 3-D series, the
+  /// last one when negative).
+  Matrix read_rows(const std::string& name, const Partition& p, long long slice = -1) const;
   /// The whole dataset on every rank (1-D becomes a column).
   Matrix read_matrix(const std::string& name) const;
   Vector read_vector(const std::string& name) const;
@@ -79,6 +84,15 @@ public:
   long long read_int_attribute(const std::string& object, const std::string& name) const;
 
 private:
+  herr_t release() noexcept;
+  /// Collective: throws the same Error on every rank when `status` failed on any ("no space left
+  /// on device writing '<file>'" when the file system is full).
+  void agree(herr_t status, const std::string& what) const;
+  /// Collective: throws "no space left on device" on every rank unless the file system has room
+  /// for `bytes` more and HDF5's metadata.
+  void ensure_space(double bytes) const;
+  /// `id` once every rank has one (agree on its validity).
+  hid_t agreed(hid_t id, const std::string& what) const;
   hid_t ensure_parent_groups(const std::string& name);
   hid_t open_dataset(const std::string& name) const;
   // Creates a double dataset of shape `dims` and writes this rank's hyperslab (start, count).
@@ -88,9 +102,10 @@ private:
   void write_block(hid_t dataset, hid_t file_space, const double* data, hsize_t rank_dims,
                    const hsize_t* start, const hsize_t* count, bool participate);
 
-  std::string path_;
+  std::string path_, display_name_;
   MPI_Comm comm_;
   int rank_ = 0;
+  bool writable_ = false;
   hid_t file_ = -1;
   hid_t transfer_ = -1; // collective transfer property list
 };

@@ -8,9 +8,10 @@
 
 namespace l0svgd {
 
-/// An HDF5 file written under a temporary name ("<path>.tmp") and renamed to `path` by `commit()`.
-/// If the run fails before that, the destructor removes the temporary file, so a truncated file
-/// never exists under the final name.
+/// An HDF5 file written under a temporary name unique to the run ("<path>.XXXXXX.tmp") and renamed
+/// to `path` by `commit()`. If the run fails before that, the destructor removes the temporary
+/// file, so a truncated file never exists under the final name; two runs with the same output
+/// name each rename only their own file (the later one wins).
 class OutputFile {
 public:
   /// Collective: creates parent directories and the temporary file. Throws InputError if the
@@ -22,6 +23,7 @@ public:
 
   H5File& h5() { return *file_; }
   const std::string& path() const { return path_; }
+  const std::string& temporary() const { return temporary_; }
   /// Collective: closes the file and renames it into place.
   void commit();
 
@@ -32,6 +34,9 @@ public:
                              const std::string& except = "");
 
 private:
+  /// Collective: creates an empty file under a fresh temporary name next to `path`.
+  static std::string reserve_temporary(const std::string& path, MPI_Comm comm);
+
   std::string path_, temporary_;
   MPI_Comm comm_;
   std::unique_ptr<H5File> file_;

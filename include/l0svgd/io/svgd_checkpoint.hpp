@@ -2,6 +2,7 @@
 /// Checkpoint and restart of an SVGD run: particles, step-rule state, iteration and what identifies
 /// the run, so that a restarted run reaches the same final particles as an uninterrupted one.
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "l0svgd/svgd/engine.hpp"
@@ -18,16 +19,32 @@ struct RunIdentity {
   /// The coordinates the engine samples in (-svgd_precondition: none, laplace_diag, laplace_full);
   /// the Laplace fit is recomputed, identically, by the restarted run.
   std::string coordinates = "none";
+  /// Every option that defines the target and the run, with the value it took (explicit or
+  /// default); a restart must match each (run_defining_options).
+  std::map<std::string, std::string> options;
 };
+
+/// The options read so far (Options::values_read) less those that do not change the trajectory:
+/// the iteration limit and stopping tolerance, output, checkpoint and restart names, logging,
+/// monitors and the kernel's memory layout and exchange (the particles are the same for any).
+std::map<std::string, std::string> run_defining_options();
+
+class SvgdOutput;
 
 /// Collective: writes the engine's state to `path` atomically (a temporary file renamed into
 /// place), so a run killed while checkpointing keeps its previous checkpoint.
+/// With `output`, the history so far goes into the checkpoint too.
 void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
-                           const RunIdentity& identity);
+                           const RunIdentity& identity, const SvgdOutput* output = nullptr);
 
 /// Collective: throws InputError unless `path` is a checkpoint that a run with `identity` can
-/// resume.
-void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity, MPI_Comm comm);
+/// resume, naming the first option that differs, and unless its iteration is at most
+/// `iteration_limit`.
+void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity,
+                           Index iteration_limit, MPI_Comm comm);
+
+/// Collective: the history the checkpoint holds into `output` (SvgdOutput::restore_history).
+void read_svgd_history(const std::string& path, SvgdOutput& output, MPI_Comm comm);
 
 /// Collective: restores particles, step-rule state and iteration count of `engine` from `path`.
 /// Throws InputError with a clear message if the file is missing or was written by a run with a

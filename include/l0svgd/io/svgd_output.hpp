@@ -33,15 +33,22 @@ public:
   void finish(SvgdEngine& engine, const SvgdRunSummary& summary, double wall_seconds,
               uint64_t seed);
 
+  /// The history so far (scalars and particle snapshots) into a checkpoint, so that a restarted
+  /// run's file holds the whole history, as an uninterrupted run's does.
+  void save_history(H5File& checkpoint) const;
+  /// The history a checkpoint holds, before this run's own (call before the first record()).
+  void restore_history(const H5File& checkpoint);
+
 private:
   Matrix original(const SvgdEngine& engine) const;
 
   H5File& h5_;
+  const SvgdEngine& engine_;
   const AffineMap* coordinates_;
   Index output_every_;
-  Index first_iteration_;
-  std::vector<double> history_; // row-major: one row of scalars per iteration  // where this run
-                                // started (after a restart, the checkpoint's iteration)
+  Index first_iteration_;       // where this run started (after a restart, the checkpoint's)
+  Index n_snapshots_ = 0;       // slices of /history/particles written
+  std::vector<double> history_; // row-major: one row of scalars per iteration
 };
 
 } // namespace l0svgd

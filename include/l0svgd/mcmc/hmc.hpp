@@ -131,6 +131,9 @@ public:
   Index dim() const { return dim_; }
 
 private:
+  /// Collective (the summary is the same on every rank): throws ModelError when the chains never
+  /// moved; warns, with the numbers, when they have not mixed (split-R̂, ESS, divergences).
+  void judge(const HmcSummary& summary) const;
   void evaluate_start();
   void draw_momenta(const std::vector<char>& chains);
   void leapfrog(Index steps);

@@ -35,6 +35,17 @@ struct SvgdSettings {
 /// InputError if N < 2 or N is smaller than the number of ranks.
 Partition particle_partition(Index n_particles, MPI_Comm comm);
 
+/// Bytes one rank of an SVGD engine with these settings allocates for its largest particle block
+/// (particles, scores, step-rule state, the exchanged [S X] rows, the kernel's tiles or kept
+/// distances, the median's sample; not the model's own data). Not collective.
+double svgd_memory_bytes(const SvgdSettings& settings, Index n_ranks, Index dim);
+
+/// Collective: throws InputError, with the estimate and what to change, when svgd_memory_bytes
+/// times the ranks sharing a node exceeds the memory available on it (MemAvailable, or the
+/// cgroup's limit when lower), so that a run too large fails at once instead of by bad_alloc or
+/// the OOM killer.
+void check_svgd_memory(const SvgdSettings& settings, Index dim, MPI_Comm comm);
+
 /// Throws InputError unless `x` is this rank's n_local × dim block of particles. Not collective.
 void check_particle_block(const ConstMatrixRef& x, const Partition& partition, Index dim);
 
@@ -66,6 +77,7 @@ struct SvgdRunSummary {
   bool converged = false;       ///< stopped because the relative step norm fell below -svgd_tol
   double elapsed_seconds = 0.0; ///< wall time of this run() call
   IterationInfo last;           ///< the last iteration (default-constructed if none ran)
+  int stop_signal = 0;          ///< the signal that stopped the run early (StopSignals), or 0
 };
 
 class SvgdEngine;
