@@ -5,10 +5,13 @@
 #include <sstream>
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/drivers/hyperelastic_metrics.hpp"
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/io/output_file.hpp"
+#include "l0svgd/io/svgd_checkpoint.hpp"
 #include "l0svgd/mcmc/hmc.hpp"
 #include "l0svgd/models/affine_model.hpp"
 #include "l0svgd/models/hyperelastic/l0_problem.hpp"
@@ -88,6 +91,8 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
+    if (method_ == Method::L0Svgd || method_ == Method::L2Svgd || all)
+      checkpoints_ = configure_checkpoints(options, output_file_);
     reference_file_ = options.get_path(
         "hyper_reference", "",
         "result file of a reference run on the same data (e.g. HMC) whose push-forward this run's "
@@ -112,6 +117,8 @@ public:
     if (!reference_file_.empty())
       reference_test_ = read_reference_pushforward(reference_file_, data_.test, comm_);
     OutputFile::check_writable(output_file_, comm_);
+    if (method_ == Method::L0Svgd || method_ == Method::L2Svgd)
+      check_checkpoint_paths(checkpoints_, output_file_, comm_);
   }
 
   void run() override {
@@ -192,7 +199,11 @@ public:
         subspace_rank_ = engine.subspace_rank();
       } else {
         SvgdEngine engine(sampled, svgd_settings_, comm_);
-        run_engine(engine);
+        run_svgd(engine, init, scaled);
+        local = scaled_model.to_original(engine.local_particles());
+        partition = std::make_unique<Partition>(engine.partition());
+        iterations = engine.iteration();
+        ksd = ksd_;
       }
     }
     const double sample_seconds = seconds_since(t_sample);
@@ -267,6 +278,39 @@ public:
   }
 
 private:
+  /// The SVGD phase of l0svgd and l2svgd, which checkpoints (-checkpoint_every), resumes
+  /// (-restart: L0 and the MAP are recomputed, identically, before it) and stops cleanly on a
+  /// signal, as -task svgd does. Collective.
+  void run_svgd(SvgdEngine& engine, const InitConfig& init, bool scaled) {
+    const Model& model = engine.model();
+    const RunIdentity identity{model.name(),
+                               model.dim(),
+                               svgd_settings_.n_particles,
+                               step_rule_name(svgd_settings_.step_rule.type),
+                               seed_,
+                               scaled ? "laplace_diag" : "none",
+                               run_defining_options()};
+    if (checkpoints_.restart.empty()) {
+      engine.set_local_particles(
+          draw_initial_particles(init, engine.partition(), model.dim(), seed_));
+    } else {
+      check_svgd_checkpoint(checkpoints_.restart, identity, svgd_settings_.iterations, comm_);
+      read_svgd_checkpoint(checkpoints_.restart, engine, identity);
+      release_input_file(checkpoints_.restart);
+    }
+    const StopSignals stop_signals;
+    const SvgdRunSummary summary = engine.run([&](const SvgdEngine& e, const IterationInfo& info) {
+      if (info.has_ksd) {
+        ksd_.iterations.push_back(info.iteration);
+        ksd_.ksd.push_back(info.ksd);
+      }
+      if (checkpoints_.every > 0 && info.iteration % checkpoints_.every == 0)
+        write_svgd_checkpoint(checkpoints_.file, e, identity);
+    });
+    if (summary.stop_signal)
+      checkpoint_and_stop(checkpoints_, engine, identity, summary, svgd_settings_.iterations);
+  }
+
   /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the
   /// Hessian of −log p at the MAP (finite differences of the gradient), with the curvature floored
   /// at 1e-12 of the largest so that a flat direction gets a large but finite scale.
@@ -328,6 +372,8 @@ private:
   uint64_t seed_ = 1;
   std::string output_file_;
   std::string reference_file_;
+  CheckpointSettings checkpoints_; // l0svgd and l2svgd
+  KsdTrace ksd_;
   double ksd_band_ = 0.1;
 
   HyperelasticDataset data_;

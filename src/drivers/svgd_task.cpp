@@ -87,13 +87,7 @@ public:
     output_file_ = options.get_string("output_file", "out/svgd.h5", "HDF5 result file");
     output_every_ = options.get_int("output_every", 0, 0, PETSC_MAX_INT,
                                     "store all particles every this many iterations (0: never)");
-    checkpoint_every_ = options.get_int("checkpoint_every", 0, 0, PETSC_MAX_INT,
-                                        "write a checkpoint every this many iterations (0: never)");
-    checkpoint_file_ = options.get_string("checkpoint_file", "",
-                                          "checkpoint file (default: <output_file>.ckpt.h5)");
-    restart_file_ = options.get_path("restart", "", "resume from this checkpoint file");
-    if (checkpoint_file_.empty())
-      checkpoint_file_ = output_file_ + ".ckpt.h5";
+    checkpoints_ = configure_checkpoints(options, output_file_);
   }
 
   void setup() override {
@@ -113,8 +107,8 @@ public:
     if (whitening_ != Whitening::None || init_.type == InitType::Laplace ||
         (check_spread_ && reference_file_.empty()))
       map_solver_ = std::make_unique<MapSolver>(*model_, "map_");
-    if (!restart_file_.empty())
-      check_svgd_checkpoint(restart_file_, identity_, settings_.iterations, comm_);
+    if (!checkpoints_.restart.empty())
+      check_svgd_checkpoint(checkpoints_.restart, identity_, settings_.iterations, comm_);
     else if (init_.type == InitType::File)
       H5File(init_.file, H5File::Mode::Read,
              comm_); // fails early, with the file named, if unreadable
@@ -122,13 +116,7 @@ public:
       reference_sd_ = read_reference_sd();
     OutputFile::check_writable(output_file_, comm_);
     // Checked with or without -checkpoint_every: a stop signal writes the checkpoint too.
-    require_input(!same_file(checkpoint_file_, output_file_),
-                  "-checkpoint_file '" + checkpoint_file_ +
-                      "' is the -output_file: the result "
-                      "would replace the checkpoint (or the checkpoint the result)");
-    // Checkpointing into the file the run resumes from is the requeue pattern: allowed (the
-    // file is read whole before it is replaced, atomically).
-    OutputFile::check_writable(checkpoint_file_, comm_, restart_file_);
+    check_checkpoint_paths(checkpoints_, output_file_, comm_);
   }
 
   void run() override {
@@ -145,9 +133,9 @@ public:
     OutputFile out(output_file_, comm_);
     write_run_metadata(out.h5(), "svgd");
     SvgdOutput output(out, *engine_, output_every_, &coordinates_->map());
-    if (!restart_file_.empty()) {
-      read_svgd_history(restart_file_, output, comm_);
-      release_input_file(restart_file_); // read whole: checkpoints may now replace it
+    if (!checkpoints_.restart.empty()) {
+      read_svgd_history(checkpoints_.restart, output, comm_);
+      release_input_file(checkpoints_.restart); // read whole: checkpoints may now replace it
     }
     KsdTrace ksd;
     const StopSignals stop_signals; // SIGTERM, SIGINT, SIGUSR1: checkpoint at the iteration's end
@@ -160,14 +148,15 @@ public:
             ksd.iterations.push_back(info.iteration);
             ksd.ksd.push_back(info.ksd);
           }
-          if (checkpoint_every_ > 0 && info.iteration % checkpoint_every_ == 0)
-            write_svgd_checkpoint(checkpoint_file_, engine, identity_, &output);
+          if (checkpoints_.every > 0 && info.iteration % checkpoints_.every == 0)
+            write_svgd_checkpoint(checkpoints_.file, engine, identity_, &output);
         },
         [&] {
           return reference_sd_.size() ? " sd/" + reference_name() + " " + spread_text() : "";
         });
-    if (summary.stop_signal)
-      stop_on_signal(summary, output); // the temporary output goes with `out`
+    if (summary.stop_signal) // the temporary output goes with `out`
+      checkpoint_and_stop(checkpoints_, *engine_, identity_, summary, settings_.iterations,
+                          &output);
     check_divergence(summary);
     output.finish(*engine_, summary, seconds_since(start), seed_);
     write_diagnostics(out.h5(), ksd, summary);
@@ -178,17 +167,6 @@ public:
   }
 
 private:
-  /// Collective: the checkpoint a signal asked for, then the Interrupted error that says how to
-  /// resume (the result file is not written: it would look complete).
-  [[noreturn]] void stop_on_signal(const SvgdRunSummary& summary, const SvgdOutput& output) const {
-    write_svgd_checkpoint(checkpoint_file_, *engine_, identity_, &output);
-    throw Interrupted("stopped by " + signal_name(summary.stop_signal) + " at iteration " +
-                      std::to_string(summary.iterations) + " of " +
-                      std::to_string(settings_.iterations) + "; checkpoint written to '" +
-                      checkpoint_file_ + "': resume with the same options and -restart " +
-                      checkpoint_file_);
-  }
-
   /// Collective: throws ModelError when the ensemble diverged (a step too large for the step
   /// rule): its mean log density fell far below where it started, or became non-finite. The
   /// margin, max(1000, 100 d) nats, is far beyond the spread of a sample's log density (about
@@ -277,8 +255,8 @@ private:
   }
 
   void initialise_particles() {
-    if (!restart_file_.empty()) {
-      read_svgd_checkpoint(restart_file_, *engine_, identity_);
+    if (!checkpoints_.restart.empty()) {
+      read_svgd_checkpoint(checkpoints_.restart, *engine_, identity_);
       return;
     }
     const Partition& partition = engine_->partition();
@@ -444,8 +422,9 @@ private:
   LaplaceSettings laplace_;
   InitConfig init_;
   uint64_t seed_ = 1;
-  std::string output_file_, checkpoint_file_, restart_file_, reference_file_;
-  Index output_every_ = 0, checkpoint_every_ = 0;
+  std::string output_file_, reference_file_;
+  CheckpointSettings checkpoints_;
+  Index output_every_ = 0;
   double first_log_density_ = std::numeric_limits<double>::quiet_NaN();
 
   std::unique_ptr<Model> model_;

@@ -130,14 +130,21 @@ void H5File::ensure_space(double bytes) const {
   }
   L0_MPI(MPI_Bcast(&free_bytes, 1, MPI_DOUBLE, 0, comm_));
   if (free_bytes < bytes + kSpareSpace) {
-    if (rank_ == 0)
-      truncate(path_.c_str(), 0); // abandoned: see agree
+    abandon();
     const double mib = 1048576.0;
     throw Error(
         "no space left on device writing '" + (display_name_.empty() ? path_ : display_name_) +
         "' (" + format("%.3g", free_bytes / mib) + " MiB free, " +
         format("%.3g", (bytes + kSpareSpace) / mib) + " MiB needed with room for HDF5's metadata)");
   }
+}
+
+void H5File::abandon() const {
+  // Emptied, so that closing it, which writes the metadata, finds the space to do so: a close that
+  // fails on a full disk leaves HDF5 to crash when it tries again at exit. The caller (an
+  // OutputFile) removes it. Best effort: the error being raised is the one to report.
+  if (writable_ && rank_ == 0 && truncate(path_.c_str(), 0) != 0)
+    return;
 }
 
 hid_t H5File::agreed(hid_t id, const std::string& what) const {
@@ -152,11 +159,7 @@ void H5File::agree(herr_t status, const std::string& what) const {
   L0_MPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm_));
   if (all)
     return;
-  // The file is abandoned (the OutputFile removes it): emptied first, so that closing it, which
-  // writes the metadata, finds the space to do so. A close that fails on a full disk leaves
-  // HDF5 to crash when it tries again at exit.
-  if (writable_ && rank_ == 0)
-    truncate(path_.c_str(), 0);
+  abandon();
   const std::string shown = display_name_.empty() ? path_ : display_name_;
   struct statvfs fs;
   const std::string dir = std::filesystem::path(path_).parent_path().string();

@@ -1,7 +1,9 @@
 #include "l0svgd/io/svgd_checkpoint.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/options.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/svgd_output.hpp"
 
@@ -97,6 +99,38 @@ void check_identity(const H5File& f, const RunIdentity& id) {
 }
 
 } // namespace
+
+CheckpointSettings configure_checkpoints(Options& options, const std::string& output_file) {
+  CheckpointSettings c;
+  c.every = options.get_int("checkpoint_every", 0, 0, PETSC_MAX_INT,
+                            "write a checkpoint every this many iterations (0: never)");
+  c.file = options.get_string("checkpoint_file", "",
+                              "checkpoint file (default: <output_file>.ckpt.h5), written also on "
+                              "SIGTERM, SIGINT or SIGUSR1");
+  c.restart = options.get_path("restart", "", "resume from this checkpoint file");
+  if (c.file.empty())
+    c.file = output_file + ".ckpt.h5";
+  return c;
+}
+
+void check_checkpoint_paths(const CheckpointSettings& settings, const std::string& output_file,
+                            MPI_Comm comm) {
+  require_input(!same_file(settings.file, output_file),
+                "-checkpoint_file '" + settings.file +
+                    "' is the -output_file: the result would replace the checkpoint (or the "
+                    "checkpoint the result)");
+  OutputFile::check_writable(settings.file, comm, settings.restart);
+}
+
+void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& engine,
+                         const RunIdentity& identity, const SvgdRunSummary& summary,
+                         Index iteration_limit, const SvgdOutput* output) {
+  write_svgd_checkpoint(settings.file, engine, identity, output);
+  throw Interrupted("stopped by " + signal_name(summary.stop_signal) + " at iteration " +
+                    std::to_string(summary.iterations) + " of " + std::to_string(iteration_limit) +
+                    "; checkpoint written to '" + settings.file +
+                    "': resume with the same options and -restart " + settings.file);
+}
 
 std::map<std::string, std::string> run_defining_options() {
   std::map<std::string, std::string> options = Options::values_read();

@@ -29,7 +29,8 @@ else
   run 3 "$@" -output_file "$work/resumed3.h5" -restart "$work/ckpt.h5"
   h5diff -d "$tol" "$work/straight.h5" "$work/resumed.h5" /particles /particles
   h5diff -d "$tol" "$work/straight.h5" "$work/resumed3.h5" /particles /particles
-  # The resumed file holds the whole history, as the uninterrupted one does.
+  # The resumed file holds the whole history, as the uninterrupted one does (where there is one).
+  h5ls "$work/straight.h5/history" > /dev/null 2>&1 || { echo "runs agree to $tol"; exit 0; }
   for f in resumed resumed3; do
     for h in iteration mean_log_density step_norm; do
       h5diff -d "$tol" "$work/straight.h5" "$work/$f.h5" /history/$h /history/$h

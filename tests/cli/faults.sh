@@ -80,6 +80,22 @@ h5diff -d 1e-12 straight.h5 resumed.h5 /particles /particles > /dev/null || bad 
 h5diff -d 1e-12 straight.h5 resumed.h5 /history/iteration /history/iteration > /dev/null \
   || bad "resumed history != uninterrupted history"
 
+# The hyperelastic task's SVGD phase stops, checkpoints and resumes the same way.
+rm -f hyper.h5 hyper.h5.ckpt.h5
+"${launch[@]}" -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 -svgd_particles 8 \
+  -svgd_iterations 100000000 -svgd_monitor_every 0 -log_level warning -output_file hyper.h5 2> hyper.err &
+pid=$!
+for _ in $(seq 100); do sleep 0.1; [ "$(pgrep -x l0svgd | wc -l)" -ge 2 ] && break; done
+sleep 2
+pkill -TERM -x l0svgd
+wait $pid; code=$?
+[ "$code" -eq 75 ] || bad "hyperelastic SIGTERM: exit $code, expected 75"
+grep -q "stopped by SIGTERM at iteration [0-9]* of 100000000; checkpoint written to 'hyper.h5.ckpt.h5'" hyper.err \
+  || { bad "hyperelastic SIGTERM: message"; cat hyper.err; }
+[ -e hyper.h5 ] && bad "hyperelastic SIGTERM: a result file was written"
+[ -e hyper.h5.ckpt.h5 ] || bad "hyperelastic SIGTERM: no checkpoint"
+no_temporaries hyper.h5
+
 # Two runs with one output name: each renames its own file; the later one's data wins.
 "${launch[@]}" "${small[@]}" -target_dim 10 -svgd_particles 200 -svgd_iterations 20000 -seed 1 \
   -output_file same.h5 &

@@ -91,6 +91,8 @@ private:
   /// Collective: throws "no space left on device" on every rank unless the file system has room
   /// for `bytes` more and HDF5's metadata.
   void ensure_space(double bytes) const;
+  /// Rank 0 empties a file being written that is about to be abandoned after a failed write.
+  void abandon() const;
   /// `id` once every rank has one (agree on its validity).
   hid_t agreed(hid_t id, const std::string& what) const;
   hid_t ensure_parent_groups(const std::string& name);

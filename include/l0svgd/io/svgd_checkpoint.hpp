@@ -30,6 +30,28 @@ struct RunIdentity {
 std::map<std::string, std::string> run_defining_options();
 
 class SvgdOutput;
+class Options;
+
+/// Where a run checkpoints and what it resumes: -checkpoint_every, -checkpoint_file (default
+/// <output_file>.ckpt.h5, also where a stop signal's checkpoint goes) and -restart.
+struct CheckpointSettings {
+  Index every = 0;
+  std::string file, restart;
+};
+
+/// Reads -checkpoint_every, -checkpoint_file and -restart. Not collective.
+CheckpointSettings configure_checkpoints(Options& options, const std::string& output_file);
+
+/// Collective: throws InputError when the checkpoint would replace the result or an input (the
+/// file being resumed aside: checkpointing into it is the requeue pattern) or cannot be written.
+void check_checkpoint_paths(const CheckpointSettings& settings, const std::string& output_file,
+                            MPI_Comm comm);
+
+/// Collective: after a stop signal ended `summary`'s run, writes the checkpoint and throws the
+/// Interrupted error that says how to resume.
+[[noreturn]] void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& engine,
+                                      const RunIdentity& identity, const SvgdRunSummary& summary,
+                                      Index iteration_limit, const SvgdOutput* output = nullptr);
 
 /// Collective: writes the engine's state to `path` atomically (a temporary file renamed into
 /// place), so a run killed while checkpointing keeps its previous checkpoint.
