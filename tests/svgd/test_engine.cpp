@@ -111,6 +111,31 @@ TEST_CASE("fewer particles than ranks is an input error on every rank", "[engine
                   InputError);
 }
 
+TEST_CASE("the memory estimate covers what the engine allocates, and a run too large is refused",
+          "[engine]") {
+  const auto model = correlated_gaussian(); // d = 3
+  for (KernelType type : {KernelType::Rbf, KernelType::Imq, KernelType::RbfCoordinate}) {
+    SvgdSettings s = small_settings(type, StepRuleType::Adam);
+    s.n_particles = 300;
+    const SvgdEngine engine(model, s, MPI_COMM_WORLD);
+    const double n_local = static_cast<double>(engine.partition().n_local());
+    // The kernel's buffers plus the engine's own n_local x d blocks (particles, [S X], direction,
+    // displacement, Adam's two moments), as allocated.
+    const double allocated = engine.kernel().buffer_bytes() + 8.0 * 8.0 * n_local * 3.0;
+    const double estimate = svgd_memory_bytes(s, test::size(), 3);
+    INFO(kernel_name(type) << ": estimate " << estimate << " B, allocated " << allocated << " B");
+    CHECK(estimate >= allocated);
+    // The median's sample (at most N n_local values) is the only term allocated on demand.
+    CHECK(estimate <= 1.5 * allocated + 8.0 * 300.0 * n_local);
+  }
+  SvgdSettings huge = small_settings(KernelType::Rbf, StepRuleType::Adagrad);
+  huge.n_particles = 2000000000;
+  CHECK_THROWS_WITH(check_svgd_memory(huge, 3, MPI_COMM_WORLD),
+                    Catch::Contains("GiB per rank are available"));
+  huge.n_particles = 100;
+  CHECK_NOTHROW(check_svgd_memory(huge, 3, MPI_COMM_WORLD));
+}
+
 TEST_CASE("final particles agree for every rank count (1e-12) with a serial run", "[engine]") {
   const auto model = correlated_gaussian();
   for (KernelType kernel : {KernelType::Rbf, KernelType::Imq})
