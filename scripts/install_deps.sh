@@ -5,7 +5,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git procps
   libopenmpi-dev openmpi-bin
   petsc-dev libyaml-dev
   libhdf5-openmpi-dev hdf5-tools
