@@ -91,7 +91,7 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
-    if (method_ == Method::L0Svgd || method_ == Method::L2Svgd || all)
+    if (method_ != Method::Hmc || all)
       checkpoints_ = configure_checkpoints(options, output_file_);
     reference_file_ = options.get_path(
         "hyper_reference", "",
@@ -117,7 +117,7 @@ public:
     if (!reference_file_.empty())
       reference_test_ = read_reference_pushforward(reference_file_, data_.test, comm_);
     OutputFile::check_writable(output_file_, comm_);
-    if (method_ == Method::L0Svgd || method_ == Method::L2Svgd)
+    if (method_ != Method::Hmc)
       check_checkpoint_paths(checkpoints_, output_file_, comm_);
   }
 
@@ -168,12 +168,6 @@ public:
     Index iterations = 0;
     HmcSummary hmc_summary;
     KsdTrace ksd;
-    const auto record_ksd = [&ksd](const auto&, const IterationInfo& info) {
-      if (info.has_ksd) {
-        ksd.iterations.push_back(info.iteration);
-        ksd.ksd.push_back(info.ksd);
-      }
-    };
     if (method_ == Method::Hmc) {
       HmcSampler sampler(model, hmc_settings_, comm_);
       const Partition chains(hmc_settings_.n_chains, comm_);
@@ -185,13 +179,14 @@ public:
       local = draws.middleRows(partition->local_begin(), partition->n_local());
       iterations = hmc_settings_.warmup + hmc_settings_.samples;
     } else {
-      // Either engine: particles from `init`, the KSD trace, back to the original coordinates.
+      // Either engine: particles from `init` (or the checkpoint), the KSD trace, back to the
+      // original coordinates.
       const auto run_engine = [&](auto& engine) {
-        engine.set_local_particles(
-            draw_initial_particles(init, engine.partition(), model.dim(), seed_));
-        iterations = engine.run(record_ksd).iterations;
+        run_svgd(engine, init, scaled);
         local = scaled_model.to_original(engine.local_particles());
         partition = std::make_unique<Partition>(engine.partition());
+        iterations = engine.iteration();
+        ksd = ksd_;
       };
       if (method_ == Method::Psvgd) {
         ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
@@ -199,11 +194,7 @@ public:
         subspace_rank_ = engine.subspace_rank();
       } else {
         SvgdEngine engine(sampled, svgd_settings_, comm_);
-        run_svgd(engine, init, scaled);
-        local = scaled_model.to_original(engine.local_particles());
-        partition = std::make_unique<Partition>(engine.partition());
-        iterations = engine.iteration();
-        ksd = ksd_;
+        run_engine(engine);
       }
     }
     const double sample_seconds = seconds_since(t_sample);
@@ -278,10 +269,10 @@ public:
   }
 
 private:
-  /// The SVGD phase of l0svgd and l2svgd, which checkpoints (-checkpoint_every), resumes
-  /// (-restart: L0 and the MAP are recomputed, identically, before it) and stops cleanly on a
-  /// signal, as -task svgd does. Collective.
-  void run_svgd(SvgdEngine& engine, const InitConfig& init, bool scaled) {
+  /// The SVGD phase (SvgdEngine for l0svgd and l2svgd, ProjectedSvgdEngine for psvgd), which
+  /// checkpoints (-checkpoint_every), resumes (-restart: L0 and the MAP are recomputed,
+  /// identically, before it) and stops cleanly on a signal, as -task svgd does. Collective.
+  template <class Engine> void run_svgd(Engine& engine, const InitConfig& init, bool scaled) {
     const Model& model = engine.model();
     const RunIdentity identity{model.name(),
                                model.dim(),
@@ -299,7 +290,7 @@ private:
       release_input_file(checkpoints_.restart);
     }
     const StopSignals stop_signals;
-    const SvgdRunSummary summary = engine.run([&](const SvgdEngine& e, const IterationInfo& info) {
+    const SvgdRunSummary summary = engine.run([&](const Engine& e, const IterationInfo& info) {
       if (info.has_ksd) {
         ksd_.iterations.push_back(info.iteration);
         ksd_.ksd.push_back(info.ksd);
@@ -307,8 +298,10 @@ private:
       if (checkpoints_.every > 0 && info.iteration % checkpoints_.every == 0)
         write_svgd_checkpoint(checkpoints_.file, e, identity);
     });
-    if (summary.stop_signal)
-      checkpoint_and_stop(checkpoints_, engine, identity, summary, svgd_settings_.iterations);
+    if (summary.stop_signal) {
+      write_svgd_checkpoint(checkpoints_.file, engine, identity);
+      stop_after_checkpoint(checkpoints_, summary, svgd_settings_.iterations);
+    }
   }
 
   /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the
@@ -372,7 +365,7 @@ private:
   uint64_t seed_ = 1;
   std::string output_file_;
   std::string reference_file_;
-  CheckpointSettings checkpoints_; // l0svgd and l2svgd
+  CheckpointSettings checkpoints_; // the SVGD methods
   KsdTrace ksd_;
   double ksd_band_ = 0.1;
 

@@ -60,6 +60,25 @@ void check_options(const H5File& f, const std::map<std::string, std::string>& ou
                        text(ours, name) + ": a restart must use the options of the run it resumes");
 }
 
+void write_step_rule(H5File& f, const std::string& group, const StepRuleState& state,
+                     const Partition& p) {
+  std::vector<std::string> names;
+  for (const auto& block : state.blocks)
+    names.push_back(block.name);
+  f.write_strings(group + "/names", names);
+  f.write_attribute(group, "steps", static_cast<long long>(state.steps));
+  for (const auto& block : state.blocks)
+    f.write_rows(group + "/" + block.name, block.rows, p);
+}
+
+StepRuleState read_step_rule(const H5File& f, const std::string& group, const Partition& p) {
+  StepRuleState state;
+  state.steps = f.read_int_attribute(group, "steps");
+  for (const auto& name : f.read_strings(group + "/names"))
+    state.blocks.push_back({name, f.read_rows(group + "/" + name, p)});
+  return state;
+}
+
 void write_identity(H5File& f, const RunIdentity& id) {
   f.write_attribute("/", "target", id.target);
   f.write_attribute("/", "dim", static_cast<long long>(id.dim));
@@ -73,7 +92,7 @@ void write_identity(H5File& f, const RunIdentity& id) {
 void check_identity(const H5File& f, const RunIdentity& id) {
   const std::string where = "restart file '" + f.path() + "'";
   // A result file or any other HDF5 file lacks the checkpoint's attributes.
-  if (!f.has_attribute("/", "step_rule_steps"))
+  if (!f.has_attribute("/", "iteration") || !f.has_attribute("/", "n_particles"))
     throw InputError(where + " is not an l0svgd checkpoint (written with -checkpoint_every)");
   const std::string target = f.read_string_attribute("/", "target");
   if (target != id.target)
@@ -126,6 +145,11 @@ void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& e
                          const RunIdentity& identity, const SvgdRunSummary& summary,
                          Index iteration_limit, const SvgdOutput* output) {
   write_svgd_checkpoint(settings.file, engine, identity, output);
+  stop_after_checkpoint(settings, summary, iteration_limit);
+}
+
+void stop_after_checkpoint(const CheckpointSettings& settings, const SvgdRunSummary& summary,
+                           Index iteration_limit) {
   throw Interrupted("stopped by " + signal_name(summary.stop_signal) + " at iteration " +
                     std::to_string(summary.iterations) + " of " + std::to_string(iteration_limit) +
                     "; checkpoint written to '" + settings.file +
@@ -146,18 +170,32 @@ void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
   write_identity(f, identity);
   f.write_attribute("/", "iteration", static_cast<long long>(engine.iteration()));
   f.write_rows("/particles", engine.local_particles(), engine.partition());
-  const StepRuleState state = engine.step_rule_state();
-  f.write_attribute("/", "step_rule_steps", static_cast<long long>(state.steps));
-  f.write_strings("/step_rule/names", [&] {
-    std::vector<std::string> names;
-    for (const auto& block : state.blocks)
-      names.push_back(block.name);
-    return names;
-  }());
-  for (const auto& block : state.blocks)
-    f.write_rows("/step_rule/" + block.name, block.rows, engine.partition());
+  write_step_rule(f, "/step_rule", engine.step_rule_state(), engine.partition());
   if (output)
     output->save_history(f);
+  out.commit();
+}
+
+void write_svgd_checkpoint(const std::string& path, const ProjectedSvgdEngine& engine,
+                           const RunIdentity& identity) {
+  OutputFile out(path, engine.comm());
+  H5File& f = out.h5();
+  write_identity(f, identity);
+  const ProjectedState st = engine.state();
+  const Partition& p = engine.partition();
+  f.write_attribute("/", "iteration", static_cast<long long>(st.iteration));
+  f.write_rows("/particles", engine.local_particles(), p);
+  f.write_ints("/projection/counters", {st.budget, st.basis_updates, st.steps_on_basis,
+                                        st.basis_due ? 1 : 0, st.has_reference ? 1 : 0});
+  f.write_attribute("/projection", "reference_direction_norm", st.reference_direction_norm);
+  f.write_matrix("/projection/basis", st.basis);
+  f.write_vector("/projection/eigenvalues", st.eigenvalues);
+  f.write_attribute("/projection", "rank", static_cast<long long>(st.basis.cols()));
+  if (st.basis.cols() > 0) {
+    f.write_rows("/projection/complement", st.complement, p);
+    f.write_rows("/projection/coefficients", st.coefficients, p);
+  }
+  write_step_rule(f, "/step_rule", st.step_rule, p);
   out.commit();
 }
 
@@ -181,12 +219,37 @@ void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,
   H5File f(path, H5File::Mode::Read, engine.comm());
   check_identity(f, identity);
   engine.set_local_particles(f.read_rows("/particles", engine.partition()));
-  StepRuleState state;
-  state.steps = f.read_int_attribute("/", "step_rule_steps");
-  for (const auto& name : f.read_strings("/step_rule/names"))
-    state.blocks.push_back({name, f.read_rows("/step_rule/" + name, engine.partition())});
-  engine.set_step_rule_state(state);
+  engine.set_step_rule_state(read_step_rule(f, "/step_rule", engine.partition()));
   engine.set_iteration(f.read_int_attribute("/", "iteration"));
+}
+
+void read_svgd_checkpoint(const std::string& path, ProjectedSvgdEngine& engine,
+                          const RunIdentity& identity) {
+  H5File f(path, H5File::Mode::Read, engine.comm());
+  check_identity(f, identity);
+  if (!f.exists("/projection/counters"))
+    throw InputError("restart file '" + path + "' is not a checkpoint of projected SVGD");
+  const Partition& p = engine.partition();
+  engine.set_local_particles(f.read_rows("/particles", p));
+  ProjectedState st;
+  st.iteration = f.read_int_attribute("/", "iteration");
+  const Matrix counters = f.read_matrix("/projection/counters");
+  st.budget = static_cast<Index>(counters(0));
+  st.basis_updates = static_cast<Index>(counters(1));
+  st.steps_on_basis = static_cast<Index>(counters(2));
+  st.basis_due = counters(3) != 0.0;
+  st.has_reference = counters(4) != 0.0;
+  st.reference_direction_norm = f.read_real_attribute("/projection", "reference_direction_norm");
+  st.basis = f.read_matrix("/projection/basis");
+  st.eigenvalues = f.read_vector("/projection/eigenvalues");
+  if (f.read_int_attribute("/projection", "rank") > 0) {
+    st.complement = f.read_rows("/projection/complement", p);
+    st.coefficients = f.read_rows("/projection/coefficients", p);
+  } else {
+    st.basis.resize(engine.dim(), 0);
+  }
+  st.step_rule = read_step_rule(f, "/step_rule", p);
+  engine.set_state(st);
 }
 
 } // namespace l0svgd

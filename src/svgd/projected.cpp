@@ -99,6 +99,54 @@ void ProjectedSvgdEngine::set_iteration(Index iteration) {
   iteration_ = iteration;
 }
 
+ProjectedState ProjectedSvgdEngine::state() const {
+  ProjectedState st;
+  st.iteration = iteration_;
+  st.budget = budget_;
+  st.basis_updates = basis_updates_;
+  st.steps_on_basis = steps_on_basis_;
+  st.basis_due = basis_due_;
+  st.has_reference = has_reference_;
+  st.reference_direction_norm = reference_direction_norm_;
+  st.basis = basis_;
+  st.eigenvalues = eigenvalues_;
+  st.complement = complement_;
+  st.coefficients = coefficients_;
+  if (step_rule_)
+    st.step_rule = step_rule_->state();
+  return st;
+}
+
+void ProjectedSvgdEngine::set_state(const ProjectedState& st) {
+  const Index n_local = partition_.n_local(), rank = st.basis.cols();
+  const bool has_basis = rank > 0;
+  require_input(!has_basis || (st.basis.rows() == dim_ && st.complement.rows() == n_local &&
+                               st.complement.cols() == dim_ && st.coefficients.rows() == n_local &&
+                               st.coefficients.cols() == rank),
+                "pSVGD state: the subspace does not fit " + std::to_string(n_local) + " x " +
+                    std::to_string(dim_) + " particles");
+  set_iteration(st.iteration);
+  budget_ = st.budget;
+  basis_updates_ = st.basis_updates;
+  steps_on_basis_ = st.steps_on_basis;
+  basis_due_ = st.basis_due || !has_basis;
+  has_reference_ = st.has_reference;
+  reference_direction_norm_ = st.reference_direction_norm;
+  basis_ = st.basis;
+  eigenvalues_ = st.eigenvalues;
+  complement_ = st.complement;
+  coefficients_ = st.coefficients;
+  evaluated_ = false;
+  if (!has_basis)
+    return;
+  local_projected_.resize(n_local, 2 * rank);
+  direction_.resize(n_local, rank);
+  displacement_.resize(n_local, rank);
+  kernel_ = std::make_unique<SteinKernel>(settings_.kernel, partition_, rank, comm_);
+  step_rule_ = std::make_unique<StepRule>(settings_.step_rule, n_local, rank);
+  step_rule_->set_state(st.step_rule);
+}
+
 void ProjectedSvgdEngine::evaluate() {
   LogEventScope event(events_.gradient);
   run_collectively(

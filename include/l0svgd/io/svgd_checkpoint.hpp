@@ -6,6 +6,7 @@
 #include <string>
 
 #include "l0svgd/svgd/engine.hpp"
+#include "l0svgd/svgd/projected.hpp"
 
 namespace l0svgd {
 
@@ -49,6 +50,11 @@ void check_checkpoint_paths(const CheckpointSettings& settings, const std::strin
 
 /// Collective: after a stop signal ended `summary`'s run, writes the checkpoint and throws the
 /// Interrupted error that says how to resume.
+/// Throws the Interrupted error that says how to resume a run `summary` says a signal stopped,
+/// once its checkpoint is written.
+[[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings,
+                                        const SvgdRunSummary& summary, Index iteration_limit);
+
 [[noreturn]] void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& engine,
                                       const RunIdentity& identity, const SvgdRunSummary& summary,
                                       Index iteration_limit, const SvgdOutput* output = nullptr);
@@ -58,6 +64,13 @@ void check_checkpoint_paths(const CheckpointSettings& settings, const std::strin
 /// With `output`, the history so far goes into the checkpoint too.
 void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
                            const RunIdentity& identity, const SvgdOutput* output = nullptr);
+
+/// Collective: the same for projected SVGD: particles, iteration and the subspace state
+/// (ProjectedState), so that a restarted pSVGD run continues exactly.
+void write_svgd_checkpoint(const std::string& path, const ProjectedSvgdEngine& engine,
+                           const RunIdentity& identity);
+void read_svgd_checkpoint(const std::string& path, ProjectedSvgdEngine& engine,
+                          const RunIdentity& identity);
 
 /// Collective: throws InputError unless `path` is a checkpoint that a run with `identity` can
 /// resume, naming the first option that differs, and unless its iteration is at most

@@ -58,6 +58,19 @@ ProjectionSettings configure_projection(Options& options);
 ///
 /// PETSc log events: PSVGDGradient (model), PSVGDBasis (likelihood gradients, gather, SVD),
 /// PSVGDGather, PSVGDKernel, PSVGDKSD, PSVGDUpdate.
+/// Everything a pSVGD run carries from one iteration to the next beyond its particles, so that a
+/// restarted run continues exactly: the subspace (basis, eigenvalues, x_⊥, w), its rank budget and
+/// convergence yardstick, the counters, the step rule's history in w.
+struct ProjectedState {
+  Index iteration = 0, budget = 0, basis_updates = 0, steps_on_basis = 0;
+  bool basis_due = true, has_reference = false;
+  double reference_direction_norm = 0.0;
+  DenseMatrix basis;               ///< d × r (replicated)
+  Vector eigenvalues;              ///< replicated
+  Matrix complement, coefficients; ///< this rank's rows: n_local × d, n_local × r
+  StepRuleState step_rule;         ///< empty before the first basis
+};
+
 class ProjectedSvgdEngine {
 public:
   /// Collective. Throws InputError if N < 2 or N is smaller than the number of ranks. `model` and
@@ -111,6 +124,11 @@ public:
   Index dim() const { return dim_; }
   Index iteration() const { return iteration_; }
   void set_iteration(Index iteration);
+  /// Not collective: the state beyond the particles (see ProjectedState).
+  ProjectedState state() const;
+  /// Collective (the kernel of the subspace is rebuilt): restores a state saved by state(), after
+  /// set_local_particles. Throws InputError when its shapes do not fit this engine.
+  void set_state(const ProjectedState& state);
   /// Bandwidth of the last kernel evaluation (0 before the first).
   double bandwidth() const { return kernel_ ? kernel_->bandwidth() : 0.0; }
 
