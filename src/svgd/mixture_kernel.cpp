@@ -29,7 +29,10 @@ MixtureKernel::MixtureKernel(Index anchors, const Partition& partition, Index di
   distances_.resize(n_local_, n_);
   phi_.resize(n_local_, dim);
   anchor_h_.resize(anchors_);
-  factor_.assign(static_cast<std::size_t>(anchors_), Eigen::LLT<DenseMatrix>(dim));
+  // Factored once (of I) rather than sized: Eigen's sized LLT leaves its status unset, and copying
+  // it into the vector reads that (UBSan: invalid ComputationInfo).
+  factor_.assign(static_cast<std::size_t>(anchors_),
+                 Eigen::LLT<DenseMatrix>(DenseMatrix::Identity(dim, dim)));
   lower_.assign(static_cast<std::size_t>(anchors_), DenseMatrix(dim, dim));
   mean_gradient_.resize(n_, dim);
   v_.resize(n_, dim);

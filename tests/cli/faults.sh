@@ -12,6 +12,12 @@ status=0
 bad() { echo "FAIL: $*"; status=1; }
 attr() { /usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs[sys.argv[2]])" "$@"; }
 no_temporaries() { if compgen -G "$1.*tmp" > /dev/null; then bad "temporary left: $(compgen -G "$1.*tmp")"; fi; }
+# Waits (up to 100 s) until the run logging to $1 is in its SVGD iterations, where a signal is
+# answered with a checkpoint (before, during the setup, it ends the run as usual), and a little more.
+started() {
+  for _ in $(seq 1000); do grep -q "^p\?SVGD: .* particles in" "$1" 2> /dev/null && break; sleep 0.1; done
+  sleep 0.5
+}
 small=(-task svgd -target_type gaussian -target_dim 3 -svgd_particles 24 -log_level warning)
 
 # The input file anywhere on the command line: its options apply (5 iterations, d = 4).
@@ -58,10 +64,9 @@ h5diff -d 1e-12 at.h5 at_again.h5 /history/mean_log_density /history/mean_log_de
 long=("${small[@]}" -svgd_precondition none -svgd_iterations 100000000 -svgd_monitor_every 0)
 for signal in TERM INT USR1; do
   rm -f sig.h5 sig.h5.ckpt.h5
-  "${launch[@]}" "${long[@]}" -output_file sig.h5 > /dev/null 2> sig.err &
+  "${launch[@]}" "${long[@]}" -log_level info -output_file sig.h5 > sig.out 2> sig.err &
   pid=$!
-  for _ in $(seq 100); do sleep 0.1; [ "$(pgrep -x l0svgd | wc -l)" -ge 2 ] && break; done
-  sleep 1
+  started sig.out
   pkill "-$signal" -x l0svgd
   wait $pid; code=$?
   [ "$code" -eq 75 ] || bad "SIG$signal: exit $code, expected 75"
@@ -83,10 +88,9 @@ h5diff -d 1e-12 straight.h5 resumed.h5 /history/iteration /history/iteration > /
 # The hyperelastic task's SVGD phase stops, checkpoints and resumes the same way.
 rm -f hyper.h5 hyper.h5.ckpt.h5
 "${launch[@]}" -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 -svgd_particles 8 \
-  -svgd_iterations 100000000 -svgd_monitor_every 0 -log_level warning -output_file hyper.h5 2> hyper.err &
+  -svgd_iterations 100000000 -svgd_monitor_every 0 -output_file hyper.h5 > hyper.out 2> hyper.err &
 pid=$!
-for _ in $(seq 100); do sleep 0.1; [ "$(pgrep -x l0svgd | wc -l)" -ge 2 ] && break; done
-sleep 2
+started hyper.out
 pkill -TERM -x l0svgd
 wait $pid; code=$?
 [ "$code" -eq 75 ] || bad "hyperelastic SIGTERM: exit $code, expected 75"
