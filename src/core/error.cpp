@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <utility>
+
 namespace l0svgd {
 namespace {
 // The first message of the error being propagated; PETSc calls the handler again for every frame of
@@ -43,14 +45,19 @@ void check_petsc(PetscErrorCode code, const char* context) {
   throw PetscFailure(code, message);
 }
 
+std::string broadcast_string(std::string text, int root, MPI_Comm comm) {
+  int length = static_cast<int>(text.size());
+  check_mpi(MPI_Bcast(&length, 1, MPI_INT, root, comm), "MPI_Bcast");
+  text.resize(static_cast<std::size_t>(length));
+  if (length > 0)
+    check_mpi(MPI_Bcast(text.data(), length, MPI_CHAR, root, comm), "MPI_Bcast");
+  return text;
+}
+
 void raise_root_input_error(std::string message, MPI_Comm comm) {
-  int length = static_cast<int>(message.size());
-  check_mpi(MPI_Bcast(&length, 1, MPI_INT, 0, comm), "MPI_Bcast");
-  if (length == 0)
-    return;
-  message.resize(static_cast<std::size_t>(length));
-  check_mpi(MPI_Bcast(message.data(), length, MPI_CHAR, 0, comm), "MPI_Bcast");
-  throw InputError(message);
+  message = broadcast_string(std::move(message), 0, comm);
+  if (!message.empty())
+    throw InputError(message);
 }
 
 void check_mpi(int code, const char* context) {

@@ -317,14 +317,18 @@ std::vector<std::pair<std::string, std::string>> Options::effective() {
   std::istringstream in(all ? all : "");
   std::string token;
   while (in >> token) {
-    if (token.size() > 1 && token[0] == '-' &&
-        !std::isdigit(static_cast<unsigned char>(token[1])) && token[1] != '.')
+    if (is_option_name(token))
       result.emplace_back(token.substr(1), "");
     else if (!result.empty())
       result.back().second += (result.back().second.empty() ? "" : " ") + token;
   }
   PetscFree(all);
   return result;
+}
+
+bool is_option_name(const std::string& token) {
+  return token.size() > 1 && token[0] == '-' &&
+         !std::isdigit(static_cast<unsigned char>(token[1])) && token[1] != '.';
 }
 
 void load_input_file(const std::string& path, int* argc, char*** argv) {
@@ -352,7 +356,7 @@ void load_input_file(const std::string& path, int* argc, char*** argv) {
   context.directory = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
   context.command_line.clear();
   for (int i = 1; i < *argc; ++i)
-    if ((*argv)[i][0] == '-' && std::isalpha(static_cast<unsigned char>((*argv)[i][1])))
+    if (is_option_name((*argv)[i]))
       context.command_line.push_back((*argv)[i] + 1);
   try {
     L0_PETSC(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, nullptr, path.c_str(), PETSC_TRUE));

@@ -2,7 +2,6 @@
 #include <petscsys.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -96,23 +95,13 @@ int run(int argc, char** argv, bool help) {
   return 0;
 }
 
-bool is_number(const std::string& token) {
-  char* end = nullptr;
-  std::strtod(token.c_str(), &end);
-  return !token.empty() && *end == '\0';
-}
-
-bool is_option(const std::string& token) {
-  return token.size() > 1 && token[0] == '-' && !is_number(token);
-}
-
 // The input file may stand anywhere on the command line ("l0svgd -svgd_iterations 5 in.yaml"). A
 // token that is not an option is an option's value when it follows an option, as PETSc reads it,
 // and the input file when it follows a value (or nothing).
 std::vector<std::size_t> positional_arguments(const std::vector<char*>& args) {
   std::vector<std::size_t> found;
   for (std::size_t i = 1; i < args.size(); ++i)
-    if (!is_option(args[i]) && !(i > 1 && is_option(args[i - 1])))
+    if (!is_option_name(args[i]) && !(i > 1 && is_option_name(args[i - 1])))
       found.push_back(i);
   return found;
 }

@@ -167,7 +167,6 @@ public:
     std::unique_ptr<Partition> partition;
     Index iterations = 0;
     HmcSummary hmc_summary;
-    KsdTrace ksd;
     if (method_ == Method::Hmc) {
       HmcSampler sampler(model, hmc_settings_, comm_);
       const Partition chains(hmc_settings_.n_chains, comm_);
@@ -186,7 +185,6 @@ public:
         local = scaled_model.to_original(engine.local_particles());
         partition = std::make_unique<Partition>(engine.partition());
         iterations = engine.iteration();
-        ksd = ksd_;
       };
       if (method_ == Method::Psvgd) {
         ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
@@ -232,16 +230,16 @@ public:
 
     const PredictiveMetrics m =
         predictive_metrics(model, data_.test, all_theta, all_test, copies_, seed_, reference_test_);
-    if (!ksd.ksd.empty()) {
+    if (!ksd_.ksd.empty()) {
       h5.create_group("/svgd");
       h5.write_vector("/svgd/ksd_iteration",
                       Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
-                          ksd.iterations.data(), static_cast<Index>(ksd.iterations.size()))
+                          ksd_.iterations.data(), static_cast<Index>(ksd_.iterations.size()))
                           .cast<double>());
-      h5.write_vector("/svgd/ksd",
-                      Eigen::Map<const Vector>(ksd.ksd.data(), static_cast<Index>(ksd.ksd.size())));
+      h5.write_vector("/svgd/ksd", Eigen::Map<const Vector>(ksd_.ksd.data(),
+                                                            static_cast<Index>(ksd_.ksd.size())));
     }
-    const Index converged_at = iterations_to_converge(ksd, ksd_band_);
+    const Index converged_at = iterations_to_converge(ksd_, ksd_band_);
     h5.create_group("/metrics");
     h5.write_attribute("/metrics", "active_parameters", static_cast<long long>(model.dim()));
     h5.write_attribute("/metrics", "wall_seconds", wall_seconds);
@@ -295,7 +293,7 @@ private:
         ksd_.iterations.push_back(info.iteration);
         ksd_.ksd.push_back(info.ksd);
       }
-      if (checkpoints_.every > 0 && info.iteration % checkpoints_.every == 0)
+      if (checkpoints_.due(info.iteration))
         write_svgd_checkpoint(checkpoints_.file, e, identity);
     });
     if (summary.stop_signal) {

@@ -94,8 +94,7 @@ public:
     model_ = target_->build(comm_);
     validate_initialization(init_, model_->dim());
     settings_.kernel.type = resolve_kernel(settings_.kernel.type, model_->dim());
-    particle_partition(settings_.n_particles, comm_);   // the particle count against the ranks
-    check_svgd_memory(settings_, model_->dim(), comm_); // before the start draws N x d
+    particle_partition(settings_.n_particles, comm_); // the particle count against the ranks
     identity_ = {model_->name(),
                  model_->dim(),
                  settings_.n_particles,
@@ -148,7 +147,7 @@ public:
             ksd.iterations.push_back(info.iteration);
             ksd.ksd.push_back(info.ksd);
           }
-          if (checkpoints_.every > 0 && info.iteration % checkpoints_.every == 0)
+          if (checkpoints_.due(info.iteration))
             write_svgd_checkpoint(checkpoints_.file, engine, identity_, &output);
         },
         [&] {

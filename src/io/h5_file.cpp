@@ -21,6 +21,15 @@ constexpr double kNearlyFull = 16.0 * 1024 * 1024;
 // Space kept free beyond what a write needs: HDF5's metadata (written at the latest on close).
 constexpr double kSpareSpace = 1024.0 * 1024;
 
+// Bytes free to this process on the file system that holds `path` (infinite when unknown).
+double free_space(const std::string& path) {
+  struct statvfs fs;
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0)
+    return std::numeric_limits<double>::infinity();
+  return static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+}
+
 // RAII for HDF5 identifiers of any kind.
 class Handle {
 public:
@@ -121,13 +130,7 @@ void H5File::ensure_space(double bytes) const {
   // to allocate leaves the others in a barrier inside HDF5): the space is checked, on rank 0 for
   // all, before HDF5 is asked to use it. Another process filling the disk meanwhile can still
   // defeat this; the run's own growth, the usual case, cannot.
-  double free_bytes = std::numeric_limits<double>::infinity();
-  if (rank_ == 0) {
-    struct statvfs fs;
-    const std::string dir = std::filesystem::path(path_).parent_path().string();
-    if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0)
-      free_bytes = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
-  }
+  double free_bytes = rank_ == 0 ? free_space(path_) : 0.0;
   L0_MPI(MPI_Bcast(&free_bytes, 1, MPI_DOUBLE, 0, comm_));
   if (free_bytes < bytes + kSpareSpace) {
     abandon();
@@ -161,10 +164,7 @@ void H5File::agree(herr_t status, const std::string& what) const {
     return;
   abandon();
   const std::string shown = display_name_.empty() ? path_ : display_name_;
-  struct statvfs fs;
-  const std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 &&
-      static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize) < kNearlyFull)
+  if (free_space(path_) < kNearlyFull)
     throw Error("no space left on device writing '" + shown + "'");
   throw Error("HDF5 failed: " + what + " (writing '" + shown + "')");
 }

@@ -11,24 +11,18 @@
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
-#include <vector>
 
 namespace l0svgd {
 namespace {
 
 // Rank 0 tries; every rank learns the outcome, so the error is raised everywhere at once.
 void root_check(bool ok_on_root, const std::string& message, MPI_Comm comm) {
-  int ok = ok_on_root ? 1 : 0;
-  L0_MPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  if (!ok)
-    throw InputError(message);
+  raise_root_input_error(ok_on_root ? "" : message, comm);
 }
 
 bool prepare_location(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(path, ec))
-    return false;
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty())
     fs::create_directories(parent, ec);
@@ -82,20 +76,19 @@ std::string OutputFile::reserve_temporary(const std::string& path, MPI_Comm comm
   // (mkstemps opens with O_EXCL, also on a shared file system), and the ranks learn it.
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  std::vector<char> name(path.size() + 16, '\0');
+  std::string name;
   if (rank == 0) {
-    const std::string pattern = path + ".XXXXXX.tmp";
-    std::copy(pattern.begin(), pattern.end(), name.begin());
+    name = path + ".XXXXXX.tmp";
     const int fd = mkstemps(name.data(), 4);
     if (fd >= 0)
       close(fd);
     else
-      name[0] = '\0';
+      name.clear();
   }
-  L0_MPI(MPI_Bcast(name.data(), static_cast<int>(name.size()), MPI_CHAR, 0, comm));
-  if (name[0] == '\0')
+  name = broadcast_string(name, 0, comm);
+  if (name.empty())
     throw InputError("output location '" + path + "' is not writable");
-  return std::string(name.data());
+  return name;
 }
 
 OutputFile::~OutputFile() {

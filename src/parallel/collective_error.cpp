@@ -15,12 +15,7 @@ void raise_if_any(bool failed, const std::string& message, MPI_Comm comm) {
   L0_MPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
   if (first == size)
     return;
-  int length = (rank == first) ? static_cast<int>(message.size()) : 0;
-  L0_MPI(MPI_Bcast(&length, 1, MPI_INT, first, comm));
-  std::vector<char> text(message.begin(), message.end());
-  text.resize(length);
-  L0_MPI(MPI_Bcast(text.data(), length, MPI_CHAR, first, comm));
-  throw ModelError(std::string(text.begin(), text.end()));
+  throw ModelError(broadcast_string(rank == first ? message : std::string(), first, comm));
 }
 
 } // namespace l0svgd

@@ -18,6 +18,24 @@ started() {
   for _ in $(seq 1000); do grep -q "^p\?SVGD: .* particles in" "$1" 2> /dev/null && break; sleep 0.1; done
   sleep 0.5
 }
+# stops_on <signal> <output> <args...>: a run of 100000000 iterations, sent the signal once in its
+# iterations, stops with exit 75 and its one resume line, leaves its checkpoint <output>.ckpt.h5 and
+# neither the result nor a temporary.
+stops_on() {
+  local signal="$1" out="$2"; shift 2
+  rm -f "$out" "$out.ckpt.h5"
+  "${launch[@]}" "$@" -output_file "$out" > "$out.stdout" 2> "$out.stderr" &
+  local pid=$!
+  started "$out.stdout"
+  pkill "-$signal" -x l0svgd
+  wait $pid; local code=$?
+  [ "$code" -eq 75 ] || bad "SIG$signal ($out): exit $code, expected 75"
+  grep -q "^l0svgd: error: stopped by SIG$signal at iteration [0-9]* of 100000000; checkpoint written to '$out.ckpt.h5': resume with the same options and -restart $out.ckpt.h5" "$out.stderr" \
+    || { bad "SIG$signal ($out): message"; cat "$out.stderr"; }
+  [ -e "$out" ] && bad "SIG$signal ($out): a result file was written"
+  [ -e "$out.ckpt.h5" ] || bad "SIG$signal ($out): no checkpoint"
+  no_temporaries "$out"; no_temporaries "$out.ckpt.h5"
+}
 small=(-task svgd -target_type gaussian -target_dim 3 -svgd_particles 24 -log_level warning)
 
 # The input file anywhere on the command line: its options apply (5 iterations, d = 4).
@@ -63,18 +81,7 @@ h5diff -d 1e-12 at.h5 at_again.h5 /history/mean_log_density /history/mean_log_de
 # resumed run equals an uninterrupted one.
 long=("${small[@]}" -svgd_precondition none -svgd_iterations 100000000 -svgd_monitor_every 0)
 for signal in TERM INT USR1; do
-  rm -f sig.h5 sig.h5.ckpt.h5
-  "${launch[@]}" "${long[@]}" -log_level info -output_file sig.h5 > sig.out 2> sig.err &
-  pid=$!
-  started sig.out
-  pkill "-$signal" -x l0svgd
-  wait $pid; code=$?
-  [ "$code" -eq 75 ] || bad "SIG$signal: exit $code, expected 75"
-  grep -q "^l0svgd: error: stopped by SIG$signal at iteration [0-9]* of 100000000; checkpoint written to 'sig.h5.ckpt.h5': resume with the same options and -restart sig.h5.ckpt.h5" sig.err \
-    || { bad "SIG$signal: message"; cat sig.err; }
-  [ -e sig.h5 ] && bad "SIG$signal: a result file was written"
-  [ -e sig.h5.ckpt.h5 ] || bad "SIG$signal: no checkpoint"
-  no_temporaries sig.h5; no_temporaries sig.h5.ckpt.h5
+  stops_on "$signal" sig.h5 "${long[@]}" -log_level info
 done
 stopped=$(attr sig.h5.ckpt.h5 iteration)
 total=$((stopped + 7))
@@ -86,19 +93,8 @@ h5diff -d 1e-12 straight.h5 resumed.h5 /history/iteration /history/iteration > /
   || bad "resumed history != uninterrupted history"
 
 # The hyperelastic task's SVGD phase stops, checkpoints and resumes the same way.
-rm -f hyper.h5 hyper.h5.ckpt.h5
-"${launch[@]}" -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 -svgd_particles 8 \
-  -svgd_iterations 100000000 -svgd_monitor_every 0 -output_file hyper.h5 > hyper.out 2> hyper.err &
-pid=$!
-started hyper.out
-pkill -TERM -x l0svgd
-wait $pid; code=$?
-[ "$code" -eq 75 ] || bad "hyperelastic SIGTERM: exit $code, expected 75"
-grep -q "stopped by SIGTERM at iteration [0-9]* of 100000000; checkpoint written to 'hyper.h5.ckpt.h5'" hyper.err \
-  || { bad "hyperelastic SIGTERM: message"; cat hyper.err; }
-[ -e hyper.h5 ] && bad "hyperelastic SIGTERM: a result file was written"
-[ -e hyper.h5.ckpt.h5 ] || bad "hyperelastic SIGTERM: no checkpoint"
-no_temporaries hyper.h5
+stops_on TERM hyper.h5 -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 \
+  -svgd_particles 8 -svgd_iterations 100000000 -svgd_monitor_every 0
 
 # Two runs with one output name: each renames its own file; the later one's data wins.
 "${launch[@]}" "${small[@]}" -target_dim 10 -svgd_particles 200 -svgd_iterations 20000 -seed 1 \

@@ -46,6 +46,9 @@ void check_petsc(PetscErrorCode code, const char* context);
 /// Throws Error if an MPI call failed.
 void check_mpi(int code, const char* context);
 
+/// Collective: `text` as rank `root` has it, on every rank of `comm`.
+std::string broadcast_string(std::string text, int root, MPI_Comm comm);
+
 /// Collective: throws InputError on every rank with rank 0's `message` unless it is empty (the
 /// other ranks' `message` is ignored): a check made on rank 0 alone, raised everywhere.
 void raise_root_input_error(std::string message, MPI_Comm comm);

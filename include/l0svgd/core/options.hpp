@@ -88,6 +88,10 @@ private:
   std::vector<OptionSpec> specs_;
 };
 
+/// Whether a command-line token names an option ("-svgd_step"), not a value ("-0.5", "-.5"), as
+/// PETSc reads the command line. Not collective.
+bool is_option_name(const std::string& token);
+
 /// Loads a YAML input file into the options database and re-applies the command line on top of it,
 /// so that the command line wins. Collective on PETSC_COMM_WORLD. Throws InputError for a missing
 /// or malformed file.

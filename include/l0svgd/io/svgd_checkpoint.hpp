@@ -38,6 +38,8 @@ class Options;
 struct CheckpointSettings {
   Index every = 0;
   std::string file, restart;
+  /// Whether the periodic checkpoint falls on `iteration`.
+  bool due(Index iteration) const { return every > 0 && iteration % every == 0; }
 };
 
 /// Reads -checkpoint_every, -checkpoint_file and -restart. Not collective.
