@@ -9,6 +9,7 @@
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/drivers/hyperelastic_metrics.hpp"
+#include "l0svgd/io/hmc_checkpoint.hpp"
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/svgd_checkpoint.hpp"
@@ -91,8 +92,7 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of every random draw of the run"));
     output_file_ = options.get_string("output_file", "out/hyperelastic.h5", "HDF5 result file");
-    if (method_ != Method::Hmc || all)
-      checkpoints_ = configure_checkpoints(options, output_file_);
+    checkpoints_ = configure_checkpoints(options, output_file_);
     reference_file_ = options.get_path(
         "hyper_reference", "",
         "result file of a reference run on the same data (e.g. HMC) whose push-forward this run's "
@@ -117,8 +117,7 @@ public:
     if (!reference_file_.empty())
       reference_test_ = read_reference_pushforward(reference_file_, data_.test, comm_);
     OutputFile::check_writable(output_file_, comm_);
-    if (method_ != Method::Hmc)
-      check_checkpoint_paths(checkpoints_, output_file_, comm_);
+    check_checkpoint_paths(checkpoints_, output_file_, comm_);
   }
 
   void run() override {
@@ -169,9 +168,7 @@ public:
     HmcSummary hmc_summary;
     if (method_ == Method::Hmc) {
       HmcSampler sampler(model, hmc_settings_, comm_);
-      const Partition chains(hmc_settings_.n_chains, comm_);
-      sampler.set_local_start(draw_initial_particles(init, chains, model.dim(), seed_));
-      hmc_summary = sampler.run();
+      hmc_summary = run_hmc(sampler, init);
       // Draws are stored in rows partitioned evenly, whatever chain they come from.
       const Matrix draws = sampler.gather_draws();
       partition = std::make_unique<Partition>(draws.rows(), comm_);
@@ -302,6 +299,32 @@ private:
     }
   }
 
+  /// The HMC phase, which checkpoints, resumes (L0 and the MAP recomputed before it) and stops on
+  /// a signal as the SVGD phase does. Collective.
+  HmcSummary run_hmc(HmcSampler& sampler, const InitConfig& init) {
+    const Model& model = sampler.model();
+    const RunIdentity identity{model.name(), model.dim(), hmc_settings_.n_chains, "hmc",
+                               seed_,        "none",      run_defining_options()};
+    if (checkpoints_.restart.empty()) {
+      sampler.set_local_start(
+          draw_initial_particles(init, sampler.partition(), model.dim(), seed_));
+    } else {
+      read_hmc_checkpoint(checkpoints_.restart, sampler, identity);
+      release_input_file(checkpoints_.restart);
+    }
+    const StopSignals stop_signals;
+    const HmcSummary summary = sampler.run([&](const HmcSampler& s, Index done) {
+      if (checkpoints_.due(done))
+        write_hmc_checkpoint(checkpoints_.file, s, identity);
+    });
+    if (summary.stop_signal) {
+      write_hmc_checkpoint(checkpoints_.file, sampler, identity);
+      stop_after_checkpoint(checkpoints_, summary.stop_signal, summary.iterations,
+                            hmc_settings_.warmup + hmc_settings_.samples);
+    }
+    return summary;
+  }
+
   /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the
   /// Hessian of −log p at the MAP (finite differences of the gradient), with the curvature floored
   /// at 1e-12 of the largest so that a flat direction gets a large but finite scale.
@@ -363,7 +386,7 @@ private:
   uint64_t seed_ = 1;
   std::string output_file_;
   std::string reference_file_;
-  CheckpointSettings checkpoints_; // the SVGD methods
+  CheckpointSettings checkpoints_;
   KsdTrace ksd_;
   double ksd_band_ = 0.1;
 

@@ -20,7 +20,8 @@ const char* kNotDefining[] = {"blas_threads",       "checkpoint_every",
                               "svgd_kernel_memory", "svgd_kernel_tile",
                               "svgd_exchange",      "svgd_monitor_every",
                               "svgd_ksd_every",     "svgd_check_spread",
-                              "svgd_reference",     "task"};
+                              "svgd_reference",     "task",
+                              "hmc_monitor_every"};
 
 void write_options(H5File& f, const std::map<std::string, std::string>& options) {
   std::vector<std::string> lines;
@@ -79,7 +80,9 @@ StepRuleState read_step_rule(const H5File& f, const std::string& group, const Pa
   return state;
 }
 
-void write_identity(H5File& f, const RunIdentity& id) {
+} // namespace
+
+void write_run_identity(H5File& f, const RunIdentity& id) {
   f.write_attribute("/", "target", id.target);
   f.write_attribute("/", "dim", static_cast<long long>(id.dim));
   f.write_attribute("/", "n_particles", static_cast<long long>(id.n_particles));
@@ -89,7 +92,7 @@ void write_identity(H5File& f, const RunIdentity& id) {
   write_options(f, id.options);
 }
 
-void check_identity(const H5File& f, const RunIdentity& id) {
+void check_run_identity(const H5File& f, const RunIdentity& id) {
   const std::string where = "restart file '" + f.path() + "'";
   // A result file or any other HDF5 file lacks the checkpoint's attributes.
   if (!f.has_attribute("/", "iteration") || !f.has_attribute("/", "n_particles"))
@@ -116,8 +119,6 @@ void check_identity(const H5File& f, const RunIdentity& id) {
                      "' (-svgd_precondition), this run uses '" + id.coordinates + "'");
   check_options(f, id.options, where);
 }
-
-} // namespace
 
 CheckpointSettings configure_checkpoints(Options& options, const std::string& output_file) {
   CheckpointSettings c;
@@ -150,8 +151,13 @@ void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& e
 
 void stop_after_checkpoint(const CheckpointSettings& settings, const SvgdRunSummary& summary,
                            Index iteration_limit) {
-  throw Interrupted("stopped by " + signal_name(summary.stop_signal) + " at iteration " +
-                    std::to_string(summary.iterations) + " of " + std::to_string(iteration_limit) +
+  stop_after_checkpoint(settings, summary.stop_signal, summary.iterations, iteration_limit);
+}
+
+void stop_after_checkpoint(const CheckpointSettings& settings, int signal, Index iteration,
+                           Index iteration_limit) {
+  throw Interrupted("stopped by " + signal_name(signal) + " at iteration " +
+                    std::to_string(iteration) + " of " + std::to_string(iteration_limit) +
                     "; checkpoint written to '" + settings.file +
                     "': resume with the same options and -restart " + settings.file);
 }
@@ -167,7 +173,7 @@ void write_svgd_checkpoint(const std::string& path, const SvgdEngine& engine,
                            const RunIdentity& identity, const SvgdOutput* output) {
   OutputFile out(path, engine.comm());
   H5File& f = out.h5();
-  write_identity(f, identity);
+  write_run_identity(f, identity);
   f.write_attribute("/", "iteration", static_cast<long long>(engine.iteration()));
   f.write_rows("/particles", engine.local_particles(), engine.partition());
   write_step_rule(f, "/step_rule", engine.step_rule_state(), engine.partition());
@@ -180,7 +186,7 @@ void write_svgd_checkpoint(const std::string& path, const ProjectedSvgdEngine& e
                            const RunIdentity& identity) {
   OutputFile out(path, engine.comm());
   H5File& f = out.h5();
-  write_identity(f, identity);
+  write_run_identity(f, identity);
   const ProjectedState st = engine.state();
   const Partition& p = engine.partition();
   f.write_attribute("/", "iteration", static_cast<long long>(st.iteration));
@@ -202,7 +208,7 @@ void write_svgd_checkpoint(const std::string& path, const ProjectedSvgdEngine& e
 void check_svgd_checkpoint(const std::string& path, const RunIdentity& identity,
                            Index iteration_limit, MPI_Comm comm) {
   const H5File f(path, H5File::Mode::Read, comm);
-  check_identity(f, identity);
+  check_run_identity(f, identity);
   const long long at = f.read_int_attribute("/", "iteration");
   if (at > iteration_limit)
     throw InputError("restart file '" + path + "' is at iteration " + std::to_string(at) +
@@ -217,7 +223,7 @@ void read_svgd_history(const std::string& path, SvgdOutput& output, MPI_Comm com
 void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,
                           const RunIdentity& identity) {
   H5File f(path, H5File::Mode::Read, engine.comm());
-  check_identity(f, identity);
+  check_run_identity(f, identity);
   engine.set_local_particles(f.read_rows("/particles", engine.partition()));
   engine.set_step_rule_state(read_step_rule(f, "/step_rule", engine.partition()));
   engine.set_iteration(f.read_int_attribute("/", "iteration"));
@@ -226,7 +232,7 @@ void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,
 void read_svgd_checkpoint(const std::string& path, ProjectedSvgdEngine& engine,
                           const RunIdentity& identity) {
   H5File f(path, H5File::Mode::Read, engine.comm());
-  check_identity(f, identity);
+  check_run_identity(f, identity);
   if (!f.exists("/projection/counters"))
     throw InputError("restart file '" + path + "' is not a checkpoint of projected SVGD");
   const Partition& p = engine.partition();

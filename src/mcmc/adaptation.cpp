@@ -39,6 +39,13 @@ double DualAveraging::update(double accept_statistic) {
   return std::exp(log_step);
 }
 
+void DualAveraging::set_state(const std::array<double, 4>& state) {
+  mu_ = state[0];
+  h_bar_ = state[1];
+  log_step_bar_ = state[2];
+  count_ = state[3];
+}
+
 double DualAveraging::averaged_step() const {
   return std::exp(log_step_bar_);
 }
@@ -83,6 +90,13 @@ void BlockVariance::clear() {
   count_ = 0;
   mean_.setZero();
   m2_.setZero();
+}
+
+void BlockVariance::restore(Index count, const ConstMatrixRef& mean,
+                            const ConstMatrixRef& squared_deviations) {
+  count_ = count;
+  mean_ = mean;
+  m2_ = squared_deviations;
 }
 
 void BlockVariance::add(const ConstMatrixRef& draws) {

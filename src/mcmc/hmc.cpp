@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/mcmc/diagnostics.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
 #include "l0svgd/parallel/gather.hpp"
@@ -393,7 +394,7 @@ void HmcSampler::transition(Index iteration, bool warmup) {
   ++window_transitions_;
 }
 
-void HmcSampler::monitor(Index iteration, double start_seconds) {
+void HmcSampler::monitor(Index iteration, Index first_iteration, double start_seconds) {
   const Index n_global = partition_.n_global();
   Matrix local(partition_.n_local(), 3), all(n_global, 3);
   for (Index l = 0; l < partition_.n_local(); ++l) {
@@ -407,8 +408,9 @@ void HmcSampler::monitor(Index iteration, double start_seconds) {
   window_transitions_ = 0;
   const Index total = settings_.warmup + settings_.samples;
   const double elapsed = MPI_Wtime() - start_seconds;
-  const double eta =
-      elapsed / static_cast<double>(iteration) * static_cast<double>(total - iteration);
+  // A resumed run's rate is that of its own iterations.
+  const double eta = elapsed / static_cast<double>(iteration - first_iteration) *
+                     static_cast<double>(total - iteration);
   logger().info("  HMC ", iteration, "/", total,
                 iteration <= settings_.warmup ? " warm-up" : " sampling", " time ",
                 format("%.2f", elapsed), " s ETA ", format("%.2f", eta), " s step [",
@@ -417,43 +419,70 @@ void HmcSampler::monitor(Index iteration, double start_seconds) {
                 static_cast<Index>(all.col(2).sum()));
 }
 
-HmcSummary HmcSampler::run() {
+void HmcSampler::iterate(double start_seconds) {
+  const Index iteration = iteration_;
+  const bool warmup = iteration < settings_.warmup;
+  run_collectively([&] { transition(iteration, warmup); }, comm_);
+  if (warmup) {
+    if (schedule_.collects(iteration))
+      variance_.add(position_);
+    if (schedule_.ends_window(iteration))
+      update_metric();
+    if (iteration + 1 == settings_.warmup) {
+      for (Index l = 0; l < partition_.n_local(); ++l)
+        step_(l) = averaging_[l].averaged_step();
+      warmup_seconds_ += MPI_Wtime() - start_seconds;
+    }
+  }
+  ++iteration_;
+}
+
+HmcSummary HmcSampler::run(const HmcObserver& observer) {
   HmcSummary summary;
-  const Index n = partition_.n_local();
   const Index total = settings_.warmup + settings_.samples;
+  const Index first = iteration_;
   logger().info("HMC: ", partition_.n_global(), " chains in ", dim_, " dimensions on ",
                 partition_.size(), partition_.size() == 1 ? " rank" : " ranks", "; ",
                 settings_.warmup, " warm-up + ", settings_.samples, " draws per chain, ",
                 settings_.leapfrog_steps, " leapfrog steps, target acceptance ",
                 format("%g", settings_.target_accept), ", ", mass_matrix_name(settings_.mass),
-                " mass matrix");
-  evaluate_start();
+                " mass matrix", first > 0 ? ", resumed at iteration " + std::to_string(first) : "");
   const double start = MPI_Wtime();
-  if (settings_.warmup > 0) {
-    find_reasonable_steps();
-    for (Index l = 0; l < n; ++l)
-      averaging_[l].restart(step_(l));
-  }
-  for (Index iteration = 0; iteration < total; ++iteration) {
-    const bool warmup = iteration < settings_.warmup;
-    run_collectively([&] { transition(iteration, warmup); }, comm_);
-    if (warmup) {
-      if (schedule_.collects(iteration))
-        variance_.add(position_);
-      if (schedule_.ends_window(iteration))
-        update_metric();
-      if (iteration + 1 == settings_.warmup) {
-        for (Index l = 0; l < n; ++l)
-          step_(l) = averaging_[l].averaged_step();
-        summary.warmup_seconds = MPI_Wtime() - start;
-      }
+  if (first == 0) {
+    evaluate_start();
+    if (settings_.warmup > 0) {
+      find_reasonable_steps();
+      for (Index l = 0; l < partition_.n_local(); ++l)
+        averaging_[l].restart(step_(l));
     }
-    const Index done = iteration + 1;
-    if (settings_.monitor_every > 0 && (done % settings_.monitor_every == 0 || done == total))
-      monitor(done, start);
   }
-  summary.sampling_seconds = MPI_Wtime() - start - summary.warmup_seconds;
+  const double warmup_before = warmup_seconds_;
+  while (iteration_ < total) {
+    iterate(start);
+    const Index done = iteration_;
+    if (settings_.monitor_every > 0 && (done % settings_.monitor_every == 0 || done == total))
+      monitor(done, first, start);
+    if (observer)
+      observer(*this, done);
+    // A stop signal (StopSignals) on any rank ends the run here, on every rank at this iteration.
+    summary.stop_signal = stop_requested(comm_);
+    if (summary.stop_signal && done < total)
+      break;
+    summary.stop_signal = 0;
+  }
+  summary.iterations = iteration_;
+  summary.warmup_seconds = warmup_seconds_;
+  summary.sampling_seconds = MPI_Wtime() - start - (warmup_seconds_ - warmup_before);
+  if (summary.stop_signal) {
+    logger().info("HMC: stopped by ", signal_name(summary.stop_signal), " after iteration ",
+                  iteration_, " of ", total);
+    return summary;
+  }
+  summarise(summary);
+  return summary;
+}
 
+void HmcSampler::summarise(HmcSummary& summary) {
   summary.chains = gather_chain_stats();
   if (settings_.samples >= kMinDiagnosticDraws) {
     const Matrix draws = gather_draws();
@@ -473,7 +502,76 @@ HmcSummary HmcSampler::run() {
                 format("%.4f", summary.rhat.maxCoeff()), ", min ESS ",
                 format("%.1f", summary.ess.minCoeff()));
   judge(summary);
-  return summary;
+}
+
+HmcState HmcSampler::state() const {
+  const Index n = partition_.n_local();
+  HmcState st;
+  st.iteration = iteration_;
+  st.variance_count = variance_.count();
+  st.window_transitions = window_transitions_;
+  long long local = evaluations_, global = 0;
+  L0_MPI(MPI_Allreduce(&local, &global, 1, MPI_LONG_LONG, MPI_SUM, comm_));
+  st.evaluations = static_cast<Index>(global);
+  st.warmup_seconds = warmup_seconds_;
+  st.counters.resize(n, HmcState::kCounters);
+  for (Index l = 0; l < n; ++l) {
+    const auto averaging = averaging_[l].state();
+    // Doubles hold the counts exactly (below 2^53).
+    st.counters.row(l) << static_cast<double>(rng_[l].position()), log_density_(l), step_(l),
+        averaging[0], averaging[1], averaging[2], averaging[3], accept_sum_(l),
+        window_accept_sum_(l), static_cast<double>(accepted_[l]),
+        static_cast<double>(divergences_[l]), static_cast<double>(warmup_divergences_[l]);
+  }
+  st.position = position_;
+  st.gradient = gradient_;
+  st.inverse_metric = inverse_metric_;
+  st.variance_mean = variance_.mean();
+  st.variance_m2 = variance_.squared_deviations();
+  st.draws = Eigen::Map<const Matrix>(draws_.data(), n, settings_.samples * dim_);
+  st.draw_log_density = Eigen::Map<const Matrix>(draw_log_density_.data(), n, settings_.samples);
+  return st;
+}
+
+void HmcSampler::set_state(const HmcState& st) {
+  const Index n = partition_.n_local();
+  const auto check = [&](const Matrix& m, Index cols, const char* what) {
+    if (m.rows() != n || m.cols() != cols)
+      throw InputError(std::string("HMC state: ") + what + " is " + std::to_string(m.rows()) +
+                       " x " + std::to_string(m.cols()) + ", expected " + std::to_string(n) +
+                       " x " + std::to_string(cols));
+  };
+  check(st.counters, HmcState::kCounters, "the chain counters");
+  for (const Matrix* m :
+       {&st.position, &st.gradient, &st.inverse_metric, &st.variance_mean, &st.variance_m2})
+    check(*m, dim_, "a chain block");
+  check(st.draws, settings_.samples * dim_, "the draws");
+  check(st.draw_log_density, settings_.samples, "the draws' log p");
+  require_input(st.iteration >= 0 && st.iteration <= settings_.warmup + settings_.samples,
+                "HMC state: iteration " + std::to_string(st.iteration) + " is outside the run");
+  iteration_ = st.iteration;
+  variance_.restore(st.variance_count, st.variance_mean, st.variance_m2);
+  window_transitions_ = st.window_transitions;
+  // The count is a total: one rank carries it so that the final sum is right.
+  evaluations_ = partition_.rank() == 0 ? st.evaluations : 0;
+  warmup_seconds_ = st.warmup_seconds;
+  for (Index l = 0; l < n; ++l) {
+    const auto c = st.counters.row(l);
+    rng_[l].seek(static_cast<uint64_t>(c(0)));
+    log_density_(l) = c(1);
+    step_(l) = c(2);
+    averaging_[l].set_state({c(3), c(4), c(5), c(6)});
+    accept_sum_(l) = c(7);
+    window_accept_sum_(l) = c(8);
+    accepted_[l] = static_cast<Index>(c(9));
+    divergences_[l] = static_cast<Index>(c(10));
+    warmup_divergences_[l] = static_cast<Index>(c(11));
+  }
+  position_ = st.position;
+  gradient_ = st.gradient;
+  inverse_metric_ = st.inverse_metric;
+  Eigen::Map<Matrix>(draws_.data(), n, settings_.samples * dim_) = st.draws;
+  Eigen::Map<Matrix>(draw_log_density_.data(), n, settings_.samples) = st.draw_log_density;
 }
 
 void HmcSampler::judge(const HmcSummary& summary) const {

@@ -5,6 +5,8 @@
 #   compare_runs.sh restart <tolerance> <workdir> <l0svgd> <input> [options...]
 #   compare_runs.sh variant <tolerance> <workdir> <l0svgd> <input> [options...] -- [variant options...]
 #     (2 ranks, without and with the variant options: the same final particles)
+# A restart checkpoints every 7 iterations (every $COMPARE_CHECKPOINT_EVERY if set) and resumes from the
+# last checkpoint written.
 set -eu
 mode="$1"; tol="$2"; work="$3"; exe="$4"; input="$5"; shift 5
 mkdir -p "$work"
@@ -24,7 +26,7 @@ elif [ "$mode" = ranks ]; then
   done
 else
   run 2 "$@" -output_file "$work/straight.h5"
-  run 2 "$@" -output_file "$work/first.h5" -checkpoint_every 7 -checkpoint_file "$work/ckpt.h5"
+  run 2 "$@" -output_file "$work/first.h5" -checkpoint_every "${COMPARE_CHECKPOINT_EVERY:-7}" -checkpoint_file "$work/ckpt.h5"
   run 2 "$@" -output_file "$work/resumed.h5" -restart "$work/ckpt.h5"
   run 3 "$@" -output_file "$work/resumed3.h5" -restart "$work/ckpt.h5"
   h5diff -d "$tol" "$work/straight.h5" "$work/resumed.h5" /particles /particles

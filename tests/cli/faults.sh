@@ -15,14 +15,16 @@ no_temporaries() { if compgen -G "$1.*tmp" > /dev/null; then bad "temporary left
 # Waits (up to 100 s) until the run logging to $1 is in its SVGD iterations, where a signal is
 # answered with a checkpoint (before, during the setup, it ends the run as usual), and a little more.
 started() {
-  for _ in $(seq 1000); do grep -q "^p\?SVGD: .* particles in" "$1" 2> /dev/null && break; sleep 0.1; done
+  for _ in $(seq 1000); do
+    grep -q "^\(p\?SVGD: .* particles\|HMC: .* chains\) in" "$1" 2> /dev/null && break; sleep 0.1
+  done
   sleep 0.5
 }
-# stops_on <signal> <output> <args...>: a run of 100000000 iterations, sent the signal once in its
-# iterations, stops with exit 75 and its one resume line, leaves its checkpoint <output>.ckpt.h5 and
-# neither the result nor a temporary.
+# stops_on <signal> <output> <args...>: a run of $of (default 100000000) iterations, sent the signal
+# once in its iterations, stops with exit 75 and its one resume line, leaves its checkpoint
+# <output>.ckpt.h5 and neither the result nor a temporary.
 stops_on() {
-  local signal="$1" out="$2"; shift 2
+  local signal="$1" out="$2" total="${of:-100000000}"; shift 2
   rm -f "$out" "$out.ckpt.h5"
   "${launch[@]}" "$@" -output_file "$out" > "$out.stdout" 2> "$out.stderr" &
   local pid=$!
@@ -30,7 +32,7 @@ stops_on() {
   pkill "-$signal" -x l0svgd
   wait $pid; local code=$?
   [ "$code" -eq 75 ] || bad "SIG$signal ($out): exit $code, expected 75"
-  grep -q "^l0svgd: error: stopped by SIG$signal at iteration [0-9]* of 100000000; checkpoint written to '$out.ckpt.h5': resume with the same options and -restart $out.ckpt.h5" "$out.stderr" \
+  grep -q "^l0svgd: error: stopped by SIG$signal at iteration [0-9]* of $total; checkpoint written to '$out.ckpt.h5': resume with the same options and -restart $out.ckpt.h5" "$out.stderr" \
     || { bad "SIG$signal ($out): message"; cat "$out.stderr"; }
   [ -e "$out" ] && bad "SIG$signal ($out): a result file was written"
   [ -e "$out.ckpt.h5" ] || bad "SIG$signal ($out): no checkpoint"
@@ -95,6 +97,9 @@ h5diff -d 1e-12 straight.h5 resumed.h5 /history/iteration /history/iteration > /
 # The hyperelastic task's SVGD phase stops, checkpoints and resumes the same way.
 stops_on TERM hyper.h5 -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 \
   -svgd_particles 8 -svgd_iterations 100000000 -svgd_monitor_every 0
+# So do its HMC chains (here in the warm-up).
+of=100000004 stops_on USR1 hmc.h5 -task hyperelastic -hyper_method hmc -icnn_width 2 -icnn_depth 1 \
+  -hmc_warmup 100000000 -hmc_samples 4 -hmc_monitor_every 0
 
 # Two runs with one output name: each renames its own file; the later one's data wins.
 "${launch[@]}" "${small[@]}" -target_dim 10 -svgd_particles 200 -svgd_iterations 20000 -seed 1 \

@@ -1,12 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/mcmc/diagnostics.hpp"
 #include "l0svgd/mcmc/hmc.hpp"
 #include "mcmc_models.hpp"
@@ -273,6 +275,63 @@ TEST_CASE("HMC draws do not depend on the number of ranks", "[hmc]") {
         1e-9 * serial.summary.ess.maxCoeff());
   // Chains really differ from each other (each has its own random numbers).
   CHECK((serial.draws.topRows(60) - serial.draws.middleRows(60, 60)).cwiseAbs().maxCoeff() > 0.1);
+}
+
+TEST_CASE("HMC stopped by a signal and resumed from its state equals an uninterrupted run",
+          "[hmc]") {
+  DenseMatrix cov(3, 3);
+  cov << 1.0, 0.5, 0.1, 0.5, 1.5, -0.2, 0.1, -0.2, 0.3;
+  Vector mean(3);
+  mean << 0.5, 0.0, -1.0;
+  const test::NormalTarget model(mean, cov);
+  // Windows end at 99 and 199: a stop at 150 falls while the variance is collected, one at 330
+  // while draws are kept.
+  const HmcSettings s = quiet_settings(5, 300, 60);
+  const Matrix start = starts(mean, 5, 1.0);
+  const Run straight = sample(model, s, start, MPI_COMM_WORLD);
+  for (const Index stop_at : {Index(150), Index(330)}) {
+    INFO("stopped after iteration " << stop_at);
+    HmcState state;
+    {
+      HmcSampler first(model, s, MPI_COMM_WORLD);
+      first.set_start(start);
+      const StopSignals signals;
+      const HmcSummary stopped = first.run([&](const HmcSampler&, Index done) {
+        if (done == stop_at)
+          std::raise(SIGUSR1);
+      });
+      CHECK(stopped.stop_signal == SIGUSR1);
+      CHECK(stopped.iterations == stop_at);
+      state = first.state();
+    }
+    HmcSampler resumed(model, s, MPI_COMM_WORLD);
+    resumed.set_state(state);
+    const HmcSummary summary = resumed.run();
+    CHECK(summary.stop_signal == 0);
+    CHECK(summary.iterations == 360);
+    CHECK((resumed.gather_draws() - straight.draws).cwiseAbs().maxCoeff() == 0.0);
+    CHECK((resumed.gather_draw_log_density() - straight.log_density).cwiseAbs().maxCoeff() == 0.0);
+    const HmcChainStats &a = straight.summary.chains, &b = summary.chains;
+    CHECK(a.step_size == b.step_size);
+    CHECK(a.acceptance_rate == b.acceptance_rate);
+    CHECK(a.mean_accept_probability == b.mean_accept_probability);
+    CHECK(a.inverse_metric == b.inverse_metric);
+    CHECK(a.divergences == b.divergences);
+    CHECK(a.warmup_divergences == b.warmup_divergences);
+    CHECK(straight.summary.gradient_evaluations == summary.gradient_evaluations);
+  }
+}
+
+TEST_CASE("an HMC state of the wrong shape is refused", "[hmc]") {
+  const test::NormalTarget model(Vector::Zero(2), DenseMatrix::Identity(2, 2));
+  HmcSampler sampler(model, quiet_settings(3, 20, 8), MPI_COMM_SELF);
+  HmcState state = sampler.state();
+  state.position.resize(3, 3);
+  CHECK_THROWS_WITH(sampler.set_state(state),
+                    Catch::Contains("HMC state: a chain block is 3 x 3, expected 3 x 2"));
+  state = sampler.state();
+  state.iteration = 29;
+  CHECK_THROWS_WITH(sampler.set_state(state), Catch::Contains("iteration 29 is outside the run"));
 }
 
 TEST_CASE("non-finite values and model errors inside a trajectory are divergences", "[hmc]") {

@@ -32,6 +32,13 @@ std::map<std::string, std::string> run_defining_options();
 
 class SvgdOutput;
 class Options;
+class H5File;
+
+/// Collective: writes `id` as the root attributes and /identity/options of a checkpoint.
+void write_run_identity(H5File& f, const RunIdentity& id);
+/// Collective: throws InputError, naming the first difference, unless `f` is a checkpoint written
+/// by a run with identity `id`.
+void check_run_identity(const H5File& f, const RunIdentity& id);
 
 /// Where a run checkpoints and what it resumes: -checkpoint_every, -checkpoint_file (default
 /// <output_file>.ckpt.h5, also where a stop signal's checkpoint goes) and -restart.
@@ -50,13 +57,16 @@ CheckpointSettings configure_checkpoints(Options& options, const std::string& ou
 void check_checkpoint_paths(const CheckpointSettings& settings, const std::string& output_file,
                             MPI_Comm comm);
 
-/// Collective: after a stop signal ended `summary`'s run, writes the checkpoint and throws the
-/// Interrupted error that says how to resume.
 /// Throws the Interrupted error that says how to resume a run `summary` says a signal stopped,
 /// once its checkpoint is written.
 [[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings,
                                         const SvgdRunSummary& summary, Index iteration_limit);
+/// The same for any phase: `signal` stopped it after `iteration` of `iteration_limit`.
+[[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings, int signal,
+                                        Index iteration, Index iteration_limit);
 
+/// Collective: after a stop signal ended `summary`'s run, writes the checkpoint and throws the
+/// Interrupted error that says how to resume.
 [[noreturn]] void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& engine,
                                       const RunIdentity& identity, const SvgdRunSummary& summary,
                                       Index iteration_limit, const SvgdOutput* output = nullptr);

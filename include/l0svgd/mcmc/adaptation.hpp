@@ -1,6 +1,7 @@
 #pragma once
 /// Warm-up adaptation of HMC: the dual-averaging step size of Hoffman & Gelman (2014) and the
 /// windowed schedule of Stan for estimating a diagonal mass matrix from warm-up draws.
+#include <array>
 #include <vector>
 
 #include "l0svgd/core/types.hpp"
@@ -25,6 +26,10 @@ public:
   double averaged_step() const;
 
   double target() const { return target_; }
+
+  /// (μ, H̄, log ε̄, transitions seen): what a checkpoint saves to continue the averaging exactly.
+  std::array<double, 4> state() const { return {mu_, h_bar_, log_step_bar_, count_}; }
+  void set_state(const std::array<double, 4>& state);
 
 private:
   double target_;
@@ -68,6 +73,12 @@ public:
   /// Stan's regularised estimate n/(n+5) · var + 10⁻³ · 5/(n+5) per entry (sample variance with
   /// n − 1); needs count() ≥ 2.
   void regularised_variance(MatrixRef variance) const;
+
+  /// The running mean and sum of squared deviations (n_rows × dim), for a checkpoint.
+  const Matrix& mean() const { return mean_; }
+  const Matrix& squared_deviations() const { return m2_; }
+  /// Continues from a checkpoint's count, mean and sum of squared deviations (same shapes).
+  void restore(Index count, const ConstMatrixRef& mean, const ConstMatrixRef& squared_deviations);
 
 private:
   Index count_ = 0;

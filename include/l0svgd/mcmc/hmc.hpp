@@ -3,6 +3,7 @@
 /// step size of Hoffman & Gelman (2014) and Stan's windowed diagonal mass-matrix adaptation during
 /// warm-up, on several chains block-partitioned over the ranks of a communicator.
 #include <cstdint>
+#include <functional>
 #include <mpi.h>
 #include <petsclog.h>
 #include <string>
@@ -69,7 +70,34 @@ struct HmcSummary {
   Index gradient_evaluations = 0; ///< model evaluations (one per chain and point) over all chains
   double warmup_seconds = 0.0;
   double sampling_seconds = 0.0;
+  Index iterations = 0; ///< transitions per chain done, warm-up included (fewer after a stop)
+  int stop_signal = 0;  ///< the signal that stopped the run early (StopSignals), or 0
 };
+
+/// Everything that decides the rest of a run, for a checkpoint: with it, set_state continues the
+/// chains exactly, on any rank count. Per-chain blocks hold this rank's chains (row l is global
+/// chain partition().local_begin() + l); the scalars are the same on every rank.
+struct HmcState {
+  Index iteration = 0;          ///< transitions done by every chain (warm-up included)
+  Index variance_count = 0;     ///< warm-up draws in the running variance (every chain alike)
+  Index window_transitions = 0; ///< transitions since the last monitor line
+  Index evaluations = 0;        ///< model evaluations over all chains so far
+  double warmup_seconds = 0.0;
+  /// n_local × kCounters: generator position, log p, step size, dual averaging (μ, H̄, log ε̄,
+  /// count), acceptance sums (sampling, monitor window), accepted, divergent (sampling, warm-up).
+  Matrix counters;
+  static constexpr Index kCounters = 12;
+  Matrix position, gradient, inverse_metric; ///< n_local × d
+  Matrix variance_mean, variance_m2;         ///< BlockVariance's running sums, n_local × d
+  /// The draws kept so far (n_local × samples·d, chain s's draws in row order; the rest zero) and
+  /// their log p (n_local × samples).
+  Matrix draws, draw_log_density;
+};
+
+class HmcSampler;
+/// Called on every rank after each completed transition of all chains, with the number done; it
+/// may be collective (e.g. write a checkpoint through HmcSampler::state).
+using HmcObserver = std::function<void(const HmcSampler&, Index done)>;
 
 /// HMC on `settings.n_chains` chains block-partitioned (Partition) over the ranks of `comm`.
 ///
@@ -107,10 +135,20 @@ public:
   /// draws around a MAP); this rank keeps its own rows.
   void set_start(const ConstMatrixRef& all_chains);
 
-  /// Collective: warm-up then sampling of every chain, with a monitor line every `monitor_every`
-  /// iterations; then gathers the chain statistics and computes the diagnostics on the gathered
-  /// draws. Throws ModelError on every rank if a starting point cannot be evaluated. Call once.
-  HmcSummary run();
+  /// Collective: warm-up then sampling of every chain (from where set_state left them), with a
+  /// monitor line every `monitor_every` iterations and `observer` after every iteration; then
+  /// gathers the chain statistics and computes the diagnostics on the gathered draws. Throws
+  /// ModelError on every rank if a starting point cannot be evaluated. A stop signal (while a
+  /// StopSignals guard lives) ends it after the current iteration on every rank, with
+  /// summary.stop_signal set and no statistics: state() then holds what a restart needs. Call once.
+  HmcSummary run(const HmcObserver& observer = {});
+
+  /// Collective (the evaluation count is summed): the state a checkpoint saves.
+  HmcState state() const;
+  /// Not collective: continues from `state` (from state() of a run with the same model and
+  /// settings, on any rank count: the per-chain blocks are this rank's rows of it). Replaces the
+  /// start: run() then neither evaluates a start nor searches a first step size again.
+  void set_state(const HmcState& state);
 
   /// This rank's draws: (n_local · samples) × d, chain after chain (row l·samples + s is draw s of
   /// the rank's l-th chain, global chain partition().local_begin() + l).
@@ -143,7 +181,11 @@ private:
   void find_reasonable_steps();
   void transition(Index iteration, bool warmup);
   void update_metric();
-  void monitor(Index iteration, double start_seconds);
+  void monitor(Index iteration, Index first_iteration, double start_seconds);
+  /// One iteration of every chain with the warm-up's adaptation after it. Collective.
+  void iterate(double start_seconds);
+  /// Collective: statistics and diagnostics of the finished run, then judge.
+  void summarise(HmcSummary& summary);
   /// H = −log p + ½ Σ_j M⁻¹_jj p_j² per chain, with the current momenta.
   void hamiltonian(const Vector& log_density, VectorRef energy) const;
 
@@ -176,6 +218,8 @@ private:
   std::vector<Index> accepted_, divergences_, warmup_divergences_;
   Index evaluations_ = 0;
   Index window_transitions_ = 0;
+  Index iteration_ = 0; // transitions done (set_state may start past 0)
+  double warmup_seconds_ = 0.0;
 
   Matrix draws_;
   Vector draw_log_density_;
