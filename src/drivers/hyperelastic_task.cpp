@@ -303,8 +303,9 @@ private:
   /// a signal as the SVGD phase does. Collective.
   HmcSummary run_hmc(HmcSampler& sampler, const InitConfig& init) {
     const Model& model = sampler.model();
-    const RunIdentity identity{model.name(), model.dim(), hmc_settings_.n_chains, "hmc",
-                               seed_,        "none",      run_defining_options()};
+    RunIdentity identity{model.name(), model.dim(), hmc_settings_.n_chains, "hmc",
+                         seed_,        "none",      run_defining_options()};
+    identity.count_name = "chains";
     if (checkpoints_.restart.empty()) {
       sampler.set_local_start(
           draw_initial_particles(init, sampler.partition(), model.dim(), seed_));

@@ -6,9 +6,12 @@
 #include <sstream>
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/io/mixture_output.hpp"
 #include "l0svgd/io/output_file.hpp"
+#include "l0svgd/io/vi_checkpoint.hpp"
 #include "l0svgd/metrics/jsd.hpp"
 #include "l0svgd/models/boxed_model.hpp"
 #include "l0svgd/models/gmm.hpp"
@@ -251,6 +254,12 @@ public:
     components_ =
         options.get_int("vi_components", 2, 1, 1000,
                         "mixture components of a cold start (a warm start uses the modes)");
+    checkpoints_ = configure_checkpoints(options, output_file_);
+  }
+
+  void setup() override {
+    LaplaceTask::setup();
+    check_checkpoint_paths(checkpoints_, output_file_, comm_);
   }
 
   void run() override {
@@ -272,7 +281,7 @@ public:
     vi.set_monitor([](const ViRecord& r) {
       logger().debug("  vi ", r.iteration, " time ", r.time, " ELBO ", r.elbo, " JSD ", r.jsd);
     });
-    const ViResult result = vi.run(*initial, setup_seconds);
+    const ViResult result = run_vi(vi, *initial, setup_seconds);
     logger().info("vi (", init_, " start): ", result.iterations, " iterations, ELBO ", result.elbo,
                   has_reference() ? ", JSD " + std::to_string(result.history.back().jsd) : "", ", ",
                   seconds_since(start), " s");
@@ -294,9 +303,37 @@ public:
   }
 
 private:
+  /// The Adam iterations, which checkpoint (-checkpoint_every), resume (-restart: the initial
+  /// mixture recomputed, identically, before them) and stop cleanly on a signal, as SVGD does.
+  /// Collective.
+  ViResult run_vi(GaussianMixtureVi& vi, const GaussianMixture& initial, double setup_seconds) {
+    RunIdentity identity{model().name(),    model().dim(), initial.n_components(), "adam",
+                         vi_settings_.seed, "none",        run_defining_options()};
+    identity.count_name = "mixture components";
+    ViState resume;
+    const bool resuming = !checkpoints_.restart.empty();
+    if (resuming) {
+      resume = read_vi_checkpoint(checkpoints_.restart, identity, comm_);
+      release_input_file(checkpoints_.restart);
+    }
+    const StopSignals stop_signals;
+    ViResult result =
+        vi.run(initial, setup_seconds, resuming ? &resume : nullptr, [&](const ViState& state) {
+          if (checkpoints_.due(state.iteration))
+            write_vi_checkpoint(checkpoints_.file, state, identity, comm_);
+        });
+    if (result.stop_signal) {
+      write_vi_checkpoint(checkpoints_.file, result.state, identity, comm_);
+      stop_after_checkpoint(checkpoints_, result.stop_signal, result.iterations,
+                            vi_settings_.iterations);
+    }
+    return result;
+  }
+
   ViSettings vi_settings_;
   std::string init_;
   Index components_ = 2;
+  CheckpointSettings checkpoints_;
 };
 
 } // namespace

@@ -73,6 +73,24 @@ void write_vi_history(H5File& file, const std::vector<ViRecord>& history) {
   file.write_vector("/vi/history/jsd_error", jsd_error);
 }
 
+std::vector<ViRecord> read_vi_history(const H5File& file) {
+  const Vector iteration = file.read_vector("/vi/history/iteration");
+  const Vector time = file.read_vector("/vi/history/time");
+  const Vector elbo = file.read_vector("/vi/history/elbo");
+  const Vector jsd = file.read_vector("/vi/history/jsd");
+  const Vector jsd_error = file.read_vector("/vi/history/jsd_error");
+  std::vector<ViRecord> history(static_cast<size_t>(iteration.size()));
+  for (Index i = 0; i < iteration.size(); ++i) {
+    ViRecord& r = history[static_cast<size_t>(i)];
+    r.iteration = static_cast<Index>(iteration(i));
+    r.time = time(i);
+    r.elbo = elbo(i);
+    r.jsd = jsd(i);
+    r.jsd_error = jsd_error(i);
+  }
+  return history;
+}
+
 void write_mixture_samples(H5File& file, const GaussianMixture& mixture, Index n, uint64_t seed) {
   const Partition partition(n, file.comm());
   Matrix local(partition.n_local(), mixture.dim());

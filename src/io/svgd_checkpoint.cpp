@@ -21,7 +21,8 @@ const char* kNotDefining[] = {"blas_threads",       "checkpoint_every",
                               "svgd_exchange",      "svgd_monitor_every",
                               "svgd_ksd_every",     "svgd_check_spread",
                               "svgd_reference",     "task",
-                              "hmc_monitor_every"};
+                              "hmc_monitor_every",  "vi_iterations",
+                              "output_samples"};
 
 void write_options(H5File& f, const std::map<std::string, std::string>& options) {
   std::vector<std::string> lines;
@@ -106,7 +107,7 @@ void check_run_identity(const H5File& f, const RunIdentity& id) {
                      std::to_string(id.dim));
   const long long n = f.read_int_attribute("/", "n_particles");
   if (n != id.n_particles)
-    throw InputError(where + " has " + std::to_string(n) + " particles, this run has " +
+    throw InputError(where + " has " + std::to_string(n) + " " + id.count_name + ", this run has " +
                      std::to_string(id.n_particles));
   const std::string rule = f.read_string_attribute("/", "step_rule");
   if (rule != id.step_rule)

@@ -5,8 +5,8 @@
 #   compare_runs.sh restart <tolerance> <workdir> <l0svgd> <input> [options...]
 #   compare_runs.sh variant <tolerance> <workdir> <l0svgd> <input> [options...] -- [variant options...]
 #     (2 ranks, without and with the variant options: the same final particles)
-# A restart checkpoints every 7 iterations (every $COMPARE_CHECKPOINT_EVERY if set) and resumes from the
-# last checkpoint written.
+# A restart checkpoints every 7 iterations (every $COMPARE_CHECKPOINT_EVERY if set), resumes from the
+# last checkpoint written and compares /particles (the datasets in $COMPARE_DATASETS if set).
 set -eu
 mode="$1"; tol="$2"; work="$3"; exe="$4"; input="$5"; shift 5
 mkdir -p "$work"
@@ -29,8 +29,10 @@ else
   run 2 "$@" -output_file "$work/first.h5" -checkpoint_every "${COMPARE_CHECKPOINT_EVERY:-7}" -checkpoint_file "$work/ckpt.h5"
   run 2 "$@" -output_file "$work/resumed.h5" -restart "$work/ckpt.h5"
   run 3 "$@" -output_file "$work/resumed3.h5" -restart "$work/ckpt.h5"
-  h5diff -d "$tol" "$work/straight.h5" "$work/resumed.h5" /particles /particles
-  h5diff -d "$tol" "$work/straight.h5" "$work/resumed3.h5" /particles /particles
+  for d in ${COMPARE_DATASETS:-/particles}; do
+    h5diff -d "$tol" "$work/straight.h5" "$work/resumed.h5" "$d" "$d"
+    h5diff -d "$tol" "$work/straight.h5" "$work/resumed3.h5" "$d" "$d"
+  done
   # The resumed file holds the whole history, as the uninterrupted one does (where there is one).
   h5ls "$work/straight.h5/history" > /dev/null 2>&1 || { echo "runs agree to $tol"; exit 0; }
   for f in resumed resumed3; do

@@ -16,7 +16,7 @@ no_temporaries() { if compgen -G "$1.*tmp" > /dev/null; then bad "temporary left
 # answered with a checkpoint (before, during the setup, it ends the run as usual), and a little more.
 started() {
   for _ in $(seq 1000); do
-    grep -q "^\(p\?SVGD: .* particles\|HMC: .* chains\) in" "$1" 2> /dev/null && break; sleep 0.1
+    grep -q "^\(p\?SVGD: .* particles\|HMC: .* chains\|VI: .* components\) in" "$1" 2> /dev/null && break; sleep 0.1
   done
   sleep 0.5
 }
@@ -100,6 +100,9 @@ stops_on TERM hyper.h5 -task hyperelastic -hyper_method l2svgd -icnn_width 2 -ic
 # So do its HMC chains (here in the warm-up).
 of=100000004 stops_on USR1 hmc.h5 -task hyperelastic -hyper_method hmc -icnn_width 2 -icnn_depth 1 \
   -hmc_warmup 100000000 -hmc_samples 4 -hmc_monitor_every 0
+# And Gaussian-mixture VI (warm-started: the multistart and Laplace fit come first).
+stops_on INT vi.h5 -task vi -target_type shear_frame -vi_iterations 100000000 -reference none \
+  -multistart_samples 64 -multistart_max_local 4
 
 # Two runs with one output name: each renames its own file; the later one's data wins.
 "${launch[@]}" "${small[@]}" -target_dim 10 -svgd_particles 200 -svgd_iterations 20000 -seed 1 \

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/metrics/jsd.hpp"
 #include "l0svgd/optim/gaussian_mixture.hpp"
 #include "l0svgd/optim/gmm_vi.hpp"
@@ -124,6 +127,52 @@ TEST_CASE("Gaussian-mixture VI recovers a 2-component mixture, same on any rank 
   CHECK((alone.mixture.weights() - q.weights()).norm() < 1e-9);
   CHECK((alone.mixture.means() - q.means()).norm() < 1e-9);
   CHECK((alone.mixture.cholesky(1) - q.cholesky(1)).norm() < 1e-9);
+}
+
+TEST_CASE("VI stopped by a signal and resumed from its state equals an uninterrupted run", "[vi]") {
+  const test::MixtureTarget model = target_model();
+  ViSettings settings;
+  settings.iterations = 60;
+  settings.samples = 9; // chunks of 4, 4 and 1 draws: uneven over the ranks
+  settings.step = 0.02;
+  settings.monitor_every = 7;
+  GaussianMixtureVi vi(model, settings, MPI_COMM_WORLD);
+  const ViResult straight = vi.run(perturbed_start());
+  ViState state;
+  {
+    const StopSignals signals;
+    const ViResult stopped = vi.run(perturbed_start(), 0.0, nullptr, [](const ViState& s) {
+      if (s.iteration == 25)
+        std::raise(SIGUSR1);
+    });
+    CHECK(stopped.stop_signal == SIGUSR1);
+    CHECK(stopped.iterations == 25);
+    state = stopped.state;
+  }
+  CHECK(state.iteration == 25);
+  CHECK(state.history.size() == 4); // iterations 0, 7, 14, 21
+  const ViResult resumed = vi.run(perturbed_start(), 0.0, &state);
+  CHECK(resumed.stop_signal == 0);
+  CHECK(resumed.iterations == 60);
+  CHECK(resumed.elbo == straight.elbo);
+  CHECK(resumed.mixture.weights() == straight.mixture.weights());
+  CHECK(resumed.mixture.means() == straight.mixture.means());
+  CHECK(resumed.mixture.cholesky(0) == straight.mixture.cholesky(0));
+  CHECK(resumed.mixture.cholesky(1) == straight.mixture.cholesky(1));
+  REQUIRE(resumed.history.size() == straight.history.size());
+  for (size_t i = 0; i < straight.history.size(); ++i) {
+    CHECK(resumed.history[i].iteration == straight.history[i].iteration);
+    CHECK(resumed.history[i].elbo == straight.history[i].elbo);
+  }
+  // A state of another shape, or past the iteration limit, is refused.
+  ViState wrong = state;
+  wrong.theta.resize(3);
+  CHECK_THROWS_WITH(vi.run(perturbed_start(), 0.0, &wrong),
+                    Catch::Contains("the state to resume has 3 parameters"));
+  wrong = state;
+  wrong.iteration = 61;
+  CHECK_THROWS_WITH(vi.run(perturbed_start(), 0.0, &wrong),
+                    Catch::Contains("at iteration 61, -vi_iterations is 60"));
 }
 
 TEST_CASE("VI cold start and failures", "[vi][errors]") {

@@ -22,6 +22,8 @@ void write_laplace(H5File& file, const MultistartResult& modes, const LaplaceMix
 
 /// Collective: the VI history records as columns of /vi/history.
 void write_vi_history(H5File& file, const std::vector<ViRecord>& history);
+/// Collective: the records write_vi_history wrote.
+std::vector<ViRecord> read_vi_history(const H5File& file);
 
 /// Collective: `n` draws from `mixture` into /samples, each rank drawing and writing its own rows
 /// (draw i from RandomSequence(seed, VariationalDraws, i), so any rank count gives the same

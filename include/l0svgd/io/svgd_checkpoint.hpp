@@ -23,6 +23,8 @@ struct RunIdentity {
   /// Every option that defines the target and the run, with the value it took (explicit or
   /// default); a restart must match each (run_defining_options).
   std::map<std::string, std::string> options;
+  /// What n_particles counts, for messages: particles, chains (HMC), mixture components (VI).
+  std::string count_name = "particles";
 };
 
 /// The options read so far (Options::values_read) less those that do not change the trajectory:

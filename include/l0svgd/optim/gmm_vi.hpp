@@ -46,11 +46,27 @@ using MixtureMetric = std::function<JsdEstimate(const GaussianMixture&)>;
 /// Receives each history record on every rank (the driver writes it, e.g. from rank 0).
 using ViMonitor = std::function<void(const ViRecord&)>;
 
+/// Everything that decides the rest of a run, for a checkpoint (the same on every rank): with the
+/// same initial mixture and settings, a run resumed from it continues exactly, on any rank count.
+struct ViState {
+  Index iteration = 0;           ///< Adam steps taken
+  Vector theta;                  ///< variational parameters (the packing described below)
+  Vector adam_m, adam_v;         ///< Adam's first and second moment estimates
+  std::vector<ViRecord> history; ///< the records so far
+  double seconds = 0.0;          ///< the history's clock after the last step
+};
+
+/// Called on every rank after each Adam step with the state it reached; it may be collective
+/// (e.g. write a checkpoint).
+using ViObserver = std::function<void(const ViState&)>;
+
 struct ViResult {
   GaussianMixture mixture;       ///< final q
   double elbo = 0.0;             ///< ELBO estimate at the final parameters
   Index iterations = 0;          ///< Adam steps taken
   std::vector<ViRecord> history; ///< every record also passed to the monitor
+  int stop_signal = 0;           ///< the signal that stopped the run early (StopSignals), or 0
+  ViState state;                 ///< after a stop: what a checkpoint saves to resume
 };
 
 /// Gaussian-mixture VI for one target.
@@ -78,9 +94,14 @@ public:
   void set_monitor(ViMonitor monitor) { monitor_ = std::move(monitor); }
 
   /// Runs `settings.iterations` Adam steps from `initial` (weights below 1e-8 are raised to 1e-8 so
-  /// that every logit is finite). Collective. Throws ModelError on every rank if the target returns
-  /// a non-finite value at a draw.
-  ViResult run(const GaussianMixture& initial, double time_offset = 0.0);
+  /// that every logit is finite), or the rest of them from `resume` (a ViState of a run from the
+  /// same `initial`; its clock replaces `time_offset`), calling `observer` after every step.
+  /// Collective. Throws ModelError on every rank if the target returns a non-finite value at a
+  /// draw, InputError for a `resume` of another shape or past the iteration limit. A stop signal
+  /// (while a StopSignals guard lives) ends it after the current step on every rank, with
+  /// stop_signal and state set (mixture and history are then not filled in).
+  ViResult run(const GaussianMixture& initial, double time_offset = 0.0,
+               const ViState* resume = nullptr, const ViObserver& observer = {});
 
 private:
   const Model& target_;
