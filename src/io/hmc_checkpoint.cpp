@@ -55,6 +55,7 @@ void read_hmc_checkpoint(const std::string& path, HmcSampler& sampler,
   for (const ChainBlock& block : kBlocks)
     st.*block.member = f.read_rows(std::string("/hmc/") + block.name, sampler.partition());
   sampler.set_state(st);
+  note_restart(path, st.iteration);
 }
 
 } // namespace l0svgd

@@ -112,6 +112,22 @@ void OutputFile::commit() {
   root_check(renamed, "could not rename '" + temporary_ + "' to '" + path_ + "'", comm_);
 }
 
+namespace {
+// What note_restart recorded: one run resumes at most one checkpoint per process.
+struct RestartRecord {
+  std::string checkpoint;
+  Index iteration = -1;
+};
+RestartRecord& restart_record() {
+  static RestartRecord record;
+  return record;
+}
+} // namespace
+
+void note_restart(const std::string& checkpoint, Index iteration) {
+  restart_record() = {checkpoint, iteration};
+}
+
 void write_run_metadata(H5File& file, const std::string& task) {
   int size = 1;
   MPI_Comm_size(file.comm(), &size);
@@ -119,6 +135,11 @@ void write_run_metadata(H5File& file, const std::string& task) {
   file.write_attribute("/", "ranks", static_cast<long long>(size));
   file.write_attribute("/", "git_revision", std::string(git_revision()));
   file.write_attribute("/", "version", std::string(version_string()));
+  const RestartRecord& restart = restart_record();
+  if (restart.iteration >= 0) {
+    file.write_attribute("/", "restarted_from", restart.checkpoint);
+    file.write_attribute("/", "restarted_at", static_cast<long long>(restart.iteration));
+  }
   const auto options = Options::effective();
   std::vector<std::string> lines;
   for (const auto& [name, value] : options)

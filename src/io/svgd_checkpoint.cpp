@@ -228,6 +228,7 @@ void read_svgd_checkpoint(const std::string& path, SvgdEngine& engine,
   engine.set_local_particles(f.read_rows("/particles", engine.partition()));
   engine.set_step_rule_state(read_step_rule(f, "/step_rule", engine.partition()));
   engine.set_iteration(f.read_int_attribute("/", "iteration"));
+  note_restart(path, engine.iteration());
 }
 
 void read_svgd_checkpoint(const std::string& path, ProjectedSvgdEngine& engine,
@@ -257,6 +258,7 @@ void read_svgd_checkpoint(const std::string& path, ProjectedSvgdEngine& engine,
   }
   st.step_rule = read_step_rule(f, "/step_rule", p);
   engine.set_state(st);
+  note_restart(path, st.iteration);
 }
 
 } // namespace l0svgd

@@ -33,6 +33,7 @@ ViState read_vi_checkpoint(const std::string& path, const RunIdentity& identity,
   state.adam_v = f.read_vector("/vi/adam_v");
   state.seconds = f.read_real_attribute("/vi", "seconds");
   state.history = read_vi_history(f);
+  note_restart(path, state.iteration);
   return state;
 }
 

@@ -44,7 +44,12 @@ private:
 
 /// Collective: stores what makes a run reproducible as attributes of "/" and of the group
 /// "/options": every effective option (input file + command line), rank count, git revision,
-/// version and the given task name.
+/// version and the given task name; for a resumed run also restarted_from (the checkpoint) and
+/// restarted_at (its iteration), as note_restart recorded them.
 void write_run_metadata(H5File& file, const std::string& task);
+
+/// Not collective (call it on every rank alike): records that this run resumed `checkpoint` at
+/// `iteration`, for write_run_metadata. The checkpoint readers call it.
+void note_restart(const std::string& checkpoint, Index iteration);
 
 } // namespace l0svgd
