@@ -3,6 +3,8 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/drivers/hyperelastic_metrics.hpp"
+#include "l0svgd/io/h5_file.hpp"
+#include "l0svgd/io/hyperelastic_output.hpp"
 #include "test_support.hpp"
 
 using namespace l0svgd;
@@ -90,7 +92,39 @@ TEST_CASE("measured data are compared as held-out points", "[hyperelastic_metric
   CHECK(m.train_range.w1 == Approx(0.05 * std::sqrt(2.0 / M_PI)).epsilon(0.1));
 }
 
-TEST_CASE("a reference on another grid is refused", "[hyperelastic_metrics][errors]") {
-  CHECK_THROWS_WITH(read_reference_pushforward("no/such/run.h5", grid(), MPI_COMM_WORLD),
+TEST_CASE("a reference on another grid is refused, a missing one named",
+          "[hyperelastic_metrics][errors]") {
+  const StressPoints g = grid();
+  // A reference run on the grid without its last point, then one on this grid with one stretch
+  // moved: both are another grid.
+  const std::string path = "hyperelastic_metrics_other_grid.h5";
+  for (const bool shorter : {true, false}) {
+    StressPoints other = g;
+    if (shorter) {
+      other.stretch.conservativeResize(7);
+      other.truth.conservativeResize(7);
+      other.stress.conservativeResize(7);
+      other.noise_std.conservativeResize(7);
+      other.mode.resize(7);
+    } else {
+      other.stretch(3) += 1e-6;
+    }
+    {
+      H5File file(path, H5File::Mode::Create, MPI_COMM_WORLD);
+      write_stress_points(file, "/data/test", other);
+      file.write_matrix("/pushforward/test/samples", Matrix::Zero(4, other.size()));
+    }
+    CHECK_THROWS_WITH(
+        read_reference_pushforward(path, g, MPI_COMM_WORLD),
+        Catch::Contains("holds a push-forward on another test grid than this run's (" +
+                        std::to_string(other.size()) + " points, this run has 8)"));
+  }
+  {
+    H5File file(path, H5File::Mode::Create, MPI_COMM_WORLD);
+    write_stress_points(file, "/data/test", g);
+    file.write_matrix("/pushforward/test/samples", Matrix::Constant(4, g.size(), 2.0));
+  }
+  CHECK(read_reference_pushforward(path, g, MPI_COMM_WORLD) == Matrix::Constant(4, 8, 2.0));
+  CHECK_THROWS_WITH(read_reference_pushforward("no/such/run.h5", g, MPI_COMM_WORLD),
                     Catch::Contains("no/such/run.h5"));
 }

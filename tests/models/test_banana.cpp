@@ -64,6 +64,11 @@ TEST_CASE("banana samples have the stated moments and are keyed by global row", 
   CHECK(std::abs(mean(0)) < 5 * 1.0 / std::sqrt(double(n)));
   CHECK(std::abs(mean(1)) < 5 * std::sqrt(1.5) / std::sqrt(double(n)));
   CHECK(x.col(0).squaredNorm() / n == Approx(1.0).epsilon(0.03));
+  // var(x2) = 1 + 2 a⁴ b² = 1.5. With x2 = z2 + b (z1² − 1): E x2⁴ = 3 + 6·0.5 + 0.0625·60 = 9.75,
+  // so the sample variance's standard error is sqrt((9.75 − 1.5²)/n) = 0.0137; 5 of them: 0.07.
+  CHECK(x.col(1).squaredNorm() / n == Approx(1.5).margin(0.07));
+  // cov(x1, x2) = b E z1³ = 0, standard error sqrt(E x1² x2² / n) = sqrt(3.5/n) = 0.0094.
+  CHECK(std::abs(x.col(0).dot(x.col(1)) / n) < 5 * 0.0094);
 }
 
 TEST_CASE("banana is never NaN for finite points, however extreme", "[banana]") {

@@ -67,7 +67,8 @@ TEST_CASE("an indefinite Hessian is repaired by eigenvalue clipping", "[laplace]
   CHECK_THROWS_AS(repair_hessian(-h.cwiseAbs(), 1e-3, -inf, inf), ModelError);
 }
 
-TEST_CASE("a saddle point gives a warning and a positive-definite component", "[laplace]") {
+TEST_CASE("a saddle point's negative curvature is clipped to a positive-definite component",
+          "[laplace]") {
   // Mixture of two close modes: the midpoint is a saddle of log p (Hessian of -log p indefinite).
   Matrix means(2, 2);
   means << -1.0, 0.0, 1.0, 0.0;
