@@ -320,8 +320,7 @@ private:
     });
     if (summary.stop_signal) {
       write_hmc_checkpoint(checkpoints_.file, sampler, identity);
-      stop_after_checkpoint(checkpoints_, summary.stop_signal, summary.iterations,
-                            hmc_settings_.warmup + hmc_settings_.samples);
+      stop_after_checkpoint(checkpoints_, summary, hmc_settings_.warmup + hmc_settings_.samples);
     }
     return summary;
   }

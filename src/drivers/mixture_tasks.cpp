@@ -324,8 +324,7 @@ private:
         });
     if (result.stop_signal) {
       write_vi_checkpoint(checkpoints_.file, result.state, identity, comm_);
-      stop_after_checkpoint(checkpoints_, result.stop_signal, result.iterations,
-                            vi_settings_.iterations);
+      stop_after_checkpoint(checkpoints_, result, vi_settings_.iterations);
     }
     return result;
   }

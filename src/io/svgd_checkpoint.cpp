@@ -150,11 +150,6 @@ void checkpoint_and_stop(const CheckpointSettings& settings, const SvgdEngine& e
   stop_after_checkpoint(settings, summary, iteration_limit);
 }
 
-void stop_after_checkpoint(const CheckpointSettings& settings, const SvgdRunSummary& summary,
-                           Index iteration_limit) {
-  stop_after_checkpoint(settings, summary.stop_signal, summary.iterations, iteration_limit);
-}
-
 void stop_after_checkpoint(const CheckpointSettings& settings, int signal, Index iteration,
                            Index iteration_limit) {
   throw Interrupted("stopped by " + signal_name(signal) + " at iteration " +

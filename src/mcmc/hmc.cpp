@@ -464,11 +464,13 @@ HmcSummary HmcSampler::run(const HmcObserver& observer) {
       monitor(done, first, start);
     if (observer)
       observer(*this, done);
-    // A stop signal (StopSignals) on any rank ends the run here, on every rank at this iteration.
-    summary.stop_signal = stop_requested(comm_);
-    if (summary.stop_signal && done < total)
-      break;
-    summary.stop_signal = 0;
+    // A stop signal (StopSignals) on any rank ends the run here, on every rank at this iteration;
+    // after the last one there is nothing left to stop.
+    if (done < total) {
+      summary.stop_signal = stop_requested(comm_);
+      if (summary.stop_signal)
+        break;
+    }
   }
   summary.iterations = iteration_;
   summary.warmup_seconds = warmup_seconds_;
@@ -493,9 +495,7 @@ void HmcSampler::summarise(HmcSummary& summary) {
   }
   for (Index d : summary.chains.divergences)
     summary.divergences += d;
-  long long local = evaluations_, global = 0;
-  L0_MPI(MPI_Allreduce(&local, &global, 1, MPI_LONG_LONG, MPI_SUM, comm_));
-  summary.gradient_evaluations = static_cast<Index>(global);
+  summary.gradient_evaluations = total_evaluations();
   logger().info("HMC: done in ", format("%.2f", summary.warmup_seconds + summary.sampling_seconds),
                 " s; acceptance ", format("%.3f", summary.chains.acceptance_rate.mean()),
                 ", divergent ", summary.divergences, ", max split-Rhat ",
@@ -504,24 +504,34 @@ void HmcSampler::summarise(HmcSummary& summary) {
   judge(summary);
 }
 
+Index HmcSampler::total_evaluations() const {
+  long long local = evaluations_, global = 0;
+  L0_MPI(MPI_Allreduce(&local, &global, 1, MPI_LONG_LONG, MPI_SUM, comm_));
+  return static_cast<Index>(global);
+}
+
 HmcState HmcSampler::state() const {
   const Index n = partition_.n_local();
   HmcState st;
   st.iteration = iteration_;
   st.variance_count = variance_.count();
   st.window_transitions = window_transitions_;
-  long long local = evaluations_, global = 0;
-  L0_MPI(MPI_Allreduce(&local, &global, 1, MPI_LONG_LONG, MPI_SUM, comm_));
-  st.evaluations = static_cast<Index>(global);
+  st.evaluations = total_evaluations();
   st.warmup_seconds = warmup_seconds_;
   st.counters.resize(n, HmcState::kCounters);
   for (Index l = 0; l < n; ++l) {
     const auto averaging = averaging_[l].state();
-    // Doubles hold the counts exactly (below 2^53).
-    st.counters.row(l) << static_cast<double>(rng_[l].position()), log_density_(l), step_(l),
-        averaging[0], averaging[1], averaging[2], averaging[3], accept_sum_(l),
-        window_accept_sum_(l), static_cast<double>(accepted_[l]),
-        static_cast<double>(divergences_[l]), static_cast<double>(warmup_divergences_[l]);
+    auto c = st.counters.row(l);
+    c(HmcState::kRngPosition) = static_cast<double>(rng_[l].position());
+    c(HmcState::kLogDensity) = log_density_(l);
+    c(HmcState::kStep) = step_(l);
+    for (int k = 0; k < 4; ++k)
+      c(HmcState::kAveraging + k) = averaging[k];
+    c(HmcState::kAcceptSum) = accept_sum_(l);
+    c(HmcState::kWindowAcceptSum) = window_accept_sum_(l);
+    c(HmcState::kAccepted) = static_cast<double>(accepted_[l]);
+    c(HmcState::kDivergences) = static_cast<double>(divergences_[l]);
+    c(HmcState::kWarmupDivergences) = static_cast<double>(warmup_divergences_[l]);
   }
   st.position = position_;
   st.gradient = gradient_;
@@ -557,15 +567,16 @@ void HmcSampler::set_state(const HmcState& st) {
   warmup_seconds_ = st.warmup_seconds;
   for (Index l = 0; l < n; ++l) {
     const auto c = st.counters.row(l);
-    rng_[l].seek(static_cast<uint64_t>(c(0)));
-    log_density_(l) = c(1);
-    step_(l) = c(2);
-    averaging_[l].set_state({c(3), c(4), c(5), c(6)});
-    accept_sum_(l) = c(7);
-    window_accept_sum_(l) = c(8);
-    accepted_[l] = static_cast<Index>(c(9));
-    divergences_[l] = static_cast<Index>(c(10));
-    warmup_divergences_[l] = static_cast<Index>(c(11));
+    rng_[l].seek(static_cast<uint64_t>(c(HmcState::kRngPosition)));
+    log_density_(l) = c(HmcState::kLogDensity);
+    step_(l) = c(HmcState::kStep);
+    const Index a = HmcState::kAveraging;
+    averaging_[l].set_state({c(a), c(a + 1), c(a + 2), c(a + 3)});
+    accept_sum_(l) = c(HmcState::kAcceptSum);
+    window_accept_sum_(l) = c(HmcState::kWindowAcceptSum);
+    accepted_[l] = static_cast<Index>(c(HmcState::kAccepted));
+    divergences_[l] = static_cast<Index>(c(HmcState::kDivergences));
+    warmup_divergences_[l] = static_cast<Index>(c(HmcState::kWarmupDivergences));
   }
   position_ = st.position;
   gradient_ = st.gradient;

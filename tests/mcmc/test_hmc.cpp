@@ -56,6 +56,15 @@ Run sample(const Model& model, const HmcSettings& s, const Matrix& start, MPI_Co
   return run;
 }
 
+// A correlated 3-d Gaussian for the tests that compare runs with each other.
+test::NormalTarget correlated_normal() {
+  DenseMatrix cov(3, 3);
+  cov << 1.0, 0.5, 0.1, 0.5, 1.5, -0.2, 0.1, -0.2, 0.3;
+  Vector mean(3);
+  mean << 0.5, 0.0, -1.0;
+  return test::NormalTarget(mean, cov);
+}
+
 Vector column_means(const Matrix& draws) {
   return draws.colwise().mean().transpose();
 }
@@ -251,11 +260,8 @@ TEST_CASE("dual averaging reaches the target acceptance", "[hmc]") {
 }
 
 TEST_CASE("HMC draws do not depend on the number of ranks", "[hmc]") {
-  DenseMatrix cov(3, 3);
-  cov << 1.0, 0.5, 0.1, 0.5, 1.5, -0.2, 0.1, -0.2, 0.3;
-  Vector mean(3);
-  mean << 0.5, 0.0, -1.0;
-  const test::NormalTarget model(mean, cov);
+  const test::NormalTarget model = correlated_normal();
+  const Vector& mean = model.mean();
   // 5 chains: uneven blocks, and at 4 ranks one rank runs two chains in one block. 300 warm-up
   // iterations give two metric windows (ending at iterations 99 and 199).
   const HmcSettings s = quiet_settings(5, 300, 60);
@@ -279,11 +285,8 @@ TEST_CASE("HMC draws do not depend on the number of ranks", "[hmc]") {
 
 TEST_CASE("HMC stopped by a signal and resumed from its state equals an uninterrupted run",
           "[hmc]") {
-  DenseMatrix cov(3, 3);
-  cov << 1.0, 0.5, 0.1, 0.5, 1.5, -0.2, 0.1, -0.2, 0.3;
-  Vector mean(3);
-  mean << 0.5, 0.0, -1.0;
-  const test::NormalTarget model(mean, cov);
+  const test::NormalTarget model = correlated_normal();
+  const Vector& mean = model.mean();
   // Windows end at 99 and 199: a stop at 150 falls while the variance is collected, one at 330
   // while draws are kept.
   const HmcSettings s = quiet_settings(5, 300, 60);

@@ -59,13 +59,17 @@ CheckpointSettings configure_checkpoints(Options& options, const std::string& ou
 void check_checkpoint_paths(const CheckpointSettings& settings, const std::string& output_file,
                             MPI_Comm comm);
 
-/// Throws the Interrupted error that says how to resume a run `summary` says a signal stopped,
-/// once its checkpoint is written.
-[[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings,
-                                        const SvgdRunSummary& summary, Index iteration_limit);
-/// The same for any phase: `signal` stopped it after `iteration` of `iteration_limit`.
+/// Throws the Interrupted error that says how to resume a phase that `signal` stopped after
+/// `iteration` of `iteration_limit`, once its checkpoint is written.
 [[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings, int signal,
                                         Index iteration, Index iteration_limit);
+/// The same from a phase's summary (SvgdRunSummary, HmcSummary, ViResult: its stop_signal and
+/// iterations).
+template <class Summary>
+[[noreturn]] void stop_after_checkpoint(const CheckpointSettings& settings, const Summary& summary,
+                                        Index iteration_limit) {
+  stop_after_checkpoint(settings, summary.stop_signal, summary.iterations, iteration_limit);
+}
 
 /// Collective: after a stop signal ended `summary`'s run, writes the checkpoint and throws the
 /// Interrupted error that says how to resume.

@@ -83,10 +83,23 @@ struct HmcState {
   Index window_transitions = 0; ///< transitions since the last monitor line
   Index evaluations = 0;        ///< model evaluations over all chains so far
   double warmup_seconds = 0.0;
-  /// n_local × kCounters: generator position, log p, step size, dual averaging (μ, H̄, log ε̄,
-  /// count), acceptance sums (sampling, monitor window), accepted, divergent (sampling, warm-up).
+  /// The columns of `counters`; kAveraging is the first of DualAveraging::state's four.
+  enum Counter : Index {
+    kRngPosition,
+    kLogDensity,
+    kStep,
+    kAveraging,
+    kAcceptSum = kAveraging + 4,
+    kWindowAcceptSum,
+    kAccepted,
+    kDivergences,
+    kWarmupDivergences,
+    kCounters
+  };
+  /// n_local × kCounters: per chain the generator position, log p, step size, dual averaging,
+  /// acceptance sums (sampling, monitor window), accepted and divergent (sampling, warm-up) counts
+  /// (doubles hold the counts exactly, below 2^53).
   Matrix counters;
-  static constexpr Index kCounters = 12;
   Matrix position, gradient, inverse_metric; ///< n_local × d
   Matrix variance_mean, variance_m2;         ///< BlockVariance's running sums, n_local × d
   /// The draws kept so far (n_local × samples·d, chain s's draws in row order; the rest zero) and
@@ -186,6 +199,8 @@ private:
   void iterate(double start_seconds);
   /// Collective: statistics and diagnostics of the finished run, then judge.
   void summarise(HmcSummary& summary);
+  /// Collective: model evaluations over all ranks so far.
+  Index total_evaluations() const;
   /// H = −log p + ½ Σ_j M⁻¹_jj p_j² per chain, with the current momenta.
   void hamiltonian(const Vector& log_density, VectorRef energy) const;
 
