@@ -418,7 +418,7 @@ void SteinKernel::compute_coordinatewise(bool with_discrepancy) {
     // one throws on all.
     Vector medians = Vector::Zero(dim_);
     for (Index k = partition_.rank(); k < dim_; k += partition_.size())
-      medians(k) = pair_median_1d(columns_.col(dim_ + k).data(), n_, sorted_);
+      medians(k) = pair_median_1d(columns_.col(dim_ + k).data(), n_, median_work_);
     L0_MPI(MPI_Allreduce(MPI_IN_PLACE, medians.data(), static_cast<int>(dim_), MPI_DOUBLE, MPI_SUM,
                          comm_));
     for (Index k = 0; k < dim_; ++k)

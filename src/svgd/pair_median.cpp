@@ -262,49 +262,86 @@ double PairMedian::operator()(const ConstMatrixRef& distances, Index local_begin
 
 namespace {
 
-// Pairs i < j of the sorted values whose difference (formed as v_j − v_i, monotone in both) is at
-// most t.
-uint64_t pairs_within(const std::vector<double>& v, double t) {
+// Pairs i < j of the n sorted values whose difference (formed as v_j − v_i, monotone in both) is
+// at most t ≥ 0. Two pointers merged into one branch-free loop of at most 2n steps: each step
+// either moves i up (v_j − v_i > t) or counts the j − i pairs ending at j and moves j up.
+uint64_t pairs_within(const double* v, std::size_t n, double t) {
   uint64_t count = 0;
-  std::size_t i = 0;
-  for (std::size_t j = 1; j < v.size(); ++j) {
-    while (v[j] - v[i] > t)
-      ++i;
-    count += j - i;
+  std::size_t i = 0, j = 1;
+  while (j < n) {
+    const std::size_t far = v[j] - v[i] > t;
+    count += (j - i) & (far - 1);
+    i += far;
+    j += 1 - far;
   }
   return count;
 }
 
-// The k-th smallest (1-based) pair difference: the smallest t ≥ 0 with pairs_within(t) ≥ k. Over
-// the bit patterns of non-negative doubles, which are ordered like the values.
-double kth_pair_difference(const std::vector<double>& v, uint64_t k) {
-  const double top = v.back() - v.front();
-  uint64_t lo = 0, hi;
-  std::memcpy(&hi, &top, sizeof hi);
-  while (lo < hi) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    double t;
-    std::memcpy(&t, &mid, sizeof t);
-    if (pairs_within(v, t) >= k)
-      hi = mid;
-    else
-      lo = mid + 1;
+// The next trial difference inside (a, b), a < 0 standing for "below every difference": where the
+// pair count, interpolated linearly between the ends, reaches k ∓ budget/4 on the side that holds
+// more pairs, so that one good guess leaves a bracket of about budget / 4 pairs; the midpoint
+// after two steps that did not halve the bracket.
+double next_trial(double a, double b, uint64_t count_a, uint64_t count_b, uint64_t k,
+                  uint64_t budget, int slow_steps) {
+  const double lo = std::max(a, 0.0);
+  double fraction = 0.5;
+  if (slow_steps < 2) {
+    const double quarter = 0.25 * static_cast<double>(budget);
+    const double target = k - count_a > count_b - k ? static_cast<double>(k) - quarter
+                                                    : static_cast<double>(k) + quarter;
+    fraction = std::clamp((target - static_cast<double>(count_a)) /
+                              static_cast<double>(count_b - count_a),
+                          1.0 / 64.0, 63.0 / 64.0);
   }
-  double t;
-  std::memcpy(&t, &lo, sizeof t);
-  return t;
+  const double t = lo + fraction * (b - lo);
+  return t > a && t < b ? t : lo + 0.5 * (b - lo);
+}
+
+// The k-th smallest (1-based) pair difference of the n sorted values. Interpolation safeguarded by
+// bisection keeps count(a) < k ≤ count(b) for the pairs within a and b until at most `budget`
+// pairs lie in (a, b]; those are listed in `band` and the k-th is found among them by selection:
+// about six counting passes in place of one per bit of a double. If a and b become adjacent
+// doubles first (many ties), every pair in (a, b] differs by exactly b.
+double kth_pair_difference(const double* v, std::size_t n, uint64_t k, uint64_t budget,
+                           double* band) {
+  double a = -1.0, b = v[n - 1] - v[0]; // count(−1) = 0: every difference is ≥ 0
+  uint64_t count_a = 0, count_b = static_cast<uint64_t>(n) * (n - 1) / 2;
+  int slow_steps = 0;
+  while (count_b - count_a > budget) {
+    const double t = next_trial(a, b, count_a, count_b, k, budget, slow_steps);
+    if (!(t > a && t < b))
+      return b;
+    const uint64_t before = count_b - count_a, c = pairs_within(v, n, t);
+    (c >= k ? b : a) = t;
+    (c >= k ? count_b : count_a) = c;
+    slow_steps = 2 * (count_b - count_a) > before ? slow_steps + 1 : 0;
+  }
+  std::size_t size = 0, first = 1, last = 1; // row i: v_j − v_i > a from j = first, ≤ b below last
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    first = std::max(first, i + 1);
+    while (first < n && !(v[first] - v[i] > a))
+      ++first;
+    last = std::max(last, first);
+    while (last < n && v[last] - v[i] <= b)
+      ++last;
+    for (std::size_t j = first; j < last; ++j)
+      band[size++] = v[j] - v[i];
+  }
+  double* nth = band + (k - count_a - 1);
+  std::nth_element(band, nth, band + size);
+  return *nth;
 }
 
 // The smallest pair difference above t (the next order statistic when fewer than k + 1 pairs lie
 // within t): for each i the first j with v_j − v_i > t, by two pointers.
-double smallest_difference_above(const std::vector<double>& v, double t) {
+double smallest_difference_above(const double* v, std::size_t n, double t) {
   double best = std::numeric_limits<double>::infinity();
   std::size_t j = 1;
-  for (std::size_t i = 0; i + 1 < v.size(); ++i) {
+  for (std::size_t i = 0; i + 1 < n; ++i) {
     j = std::max(j, i + 1);
-    while (j < v.size() && v[j] - v[i] <= t)
+    while (j < n && v[j] - v[i] <= t)
       ++j;
-    if (j < v.size())
+    if (j < n)
       best = std::min(best, v[j] - v[i]);
   }
   return best;
@@ -312,18 +349,23 @@ double smallest_difference_above(const std::vector<double>& v, double t) {
 
 } // namespace
 
-double pair_median_1d(const double* v, Index n, std::vector<double>& sorted) {
+double pair_median_1d(const double* values, Index n, std::vector<double>& work) {
   if (n < 2)
     throw Error("pair_median_1d: at least two values are needed");
-  sorted.assign(v, v + n);
-  std::sort(sorted.begin(), sorted.end());
+  const std::size_t size = static_cast<std::size_t>(n);
+  const uint64_t budget = std::max<uint64_t>(size, 1024);
+  work.resize(size + budget);
+  double* v = work.data();
+  std::copy(values, values + n, v);
+  std::sort(v, v + n);
   const uint64_t pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
   const uint64_t k = (pairs + 1) / 2;
-  const double lower = kth_pair_difference(sorted, k);
+  const double lower = kth_pair_difference(v, size, k, budget, v + size);
   if (pairs % 2 == 1)
     return lower * lower;
-  const double upper =
-      pairs_within(sorted, lower) >= k + 1 ? lower : smallest_difference_above(sorted, lower);
+  const double upper = pairs_within(v, size, lower) >= k + 1
+                           ? lower
+                           : smallest_difference_above(v, size, lower);
   return 0.5 * (lower * lower + upper * upper);
 }
 

@@ -285,12 +285,19 @@ double reference_coordinate_ksd_squared(const Matrix& x, const Matrix& s, const 
 
 TEST_CASE("the 1-D pair median is exact for odd and even pair counts and ties", "[kernel]") {
   std::vector<double> work;
-  for (Index n : {2, 3, 4, 5, 17, 64}) {
+  // Up to 46 pairs go straight to selection; from n = 1000 on the bracket is bisected first.
+  for (Index n : {2, 3, 4, 5, 17, 64, 1000, 2001}) {
     Matrix v = test::normal_matrix(n, 1, 40 + n);
     if (n > 4)
       v(3, 0) = v(1, 0); // a tie
     INFO("n " << n);
     CHECK(pair_median_1d(v.data(), n, work) == serial_pair_median(v));
+    Matrix clusters = v; // two tight clusters far apart: the median lies in a sparse gap's edge
+    for (Index i = 0; i < n; i += 2)
+      clusters(i, 0) = 1e-3 * v(i, 0) + 100.0;
+    CHECK(pair_median_1d(clusters.data(), n, work) == serial_pair_median(clusters));
+    Matrix levels = (3.0 * v.array()).round() / 3.0; // heavy ties: whole bands of equal differences
+    CHECK(pair_median_1d(levels.data(), n, work) == serial_pair_median(levels));
   }
   const double same[] = {1.0, 1.0, 1.0};
   CHECK(pair_median_1d(same, 3, work) == 0.0);

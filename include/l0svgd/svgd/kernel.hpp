@@ -206,7 +206,7 @@ private:
   // and the five per-row sums of one block of rows (see simd::coordinate_rbf_sums).
   Eigen::MatrixXd columns_, local_columns_, coordinate_sums_;
   Vector coordinate_h_;
-  std::vector<double> sorted_; // the 1-D pair median's work space
+  std::vector<double> median_work_; // the 1-D pair median's work space
 };
 
 } // namespace l0svgd
