@@ -62,3 +62,8 @@ code_revision() {
   fi
   echo "$rev"
 }
+
+# The build type of a configured build directory, as the result files' provenance stamps record it.
+build_type_of() {  # BUILD_DIR
+  /usr/bin/python3 -c "import sys; sys.path.insert(0, 'bench'); import provenance; print(provenance.build_type(sys.argv[1]))" "$1"
+}

@@ -34,6 +34,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+import provenance  # bench/provenance.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ["l0svgd", "l2svgd", "psvgd", "hmc_reduced", "hmc_dense"]
 TRUTHS = ["mooney_rivlin", "ogden"]
@@ -232,6 +234,7 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     plots.mkdir(parents=True, exist_ok=True)
     groups = settings(args.quick)
+    revision = provenance.code_revision()
 
     for inputs in args.inputs:
         rows, sparsity = [], []
@@ -276,6 +279,9 @@ def main():
         header = (f"## Hyperelastic comparison ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
                   f"{os.cpu_count()} cores, {args.ranks} ranks{', QUICK' if args.quick else ''})")
         (out / f"hyperelastic_{inputs}.md").write_text(markdown(rows, sparsity, inputs, header))
+        if not (args.quick or args.tables_only) and out == Path(provenance.RESULTS).resolve():
+            provenance.stamp_set("hyperelastic", revision, provenance.build_type(exe.parent),
+                                 files=[f"hyperelastic_{inputs}.csv", f"hyperelastic_{inputs}.md"])
         print(f"wrote {out}/hyperelastic_{inputs}.csv, .md and plots/hyperelastic_{inputs}_*.png")
 
 

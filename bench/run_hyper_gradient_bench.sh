@@ -124,5 +124,9 @@ print(json.dumps({'machine': e['MACHINE'], 'date': e['DATE'], 'revision': e['REV
                   'flags': json.loads(e['FLAGS']), 'core': e['CORE'], 'nice': e['NICE']}))")
 $py bench/torch_icnn.py --tables "$raw/hyper_gradient_torch.json" "${cpp_csvs[@]}" \
   --csv "$results/hyper_gradient.csv" --md "$results/hyper_gradient.md" --meta "$meta"
+stamp_builds="$(build_type_of "$build")"
+[[ $native == 1 ]] && stamp_builds="$stamp_builds and $(build_type_of "$native_build")"
+$py bench/provenance.py stamp hyper_gradient --revision "$revision" --build-type "$stamp_builds" \
+  --machine "$machine"
 log "wrote $results/hyper_gradient.csv and $results/hyper_gradient.md"
 cat "$results/hyper_gradient.md"

@@ -123,7 +123,7 @@ run_l0svgd() {  # N d P iterations output [extra options]; KERNEL (default rbf)
 # numpy's N x N float64 temporaries (about six of them) must fit in memory, and its run in a minute.
 numpy_fits() { awk -v n="$1" -v d="$2" 'BEGIN { exit !(n <= 8192 || d <= 100) }'; }
 
-for table in l0svgd coordinate; do
+for table in l0svgd coordinate defaults; do
   $py scripts/timing_row.py --header | sed 's/$/,repeat,kernel_distances,exchange,particle_buffer_mib,blas/' > "$raw/$table.csv"
 done
 record() {  # FILE REPEAT [TABLE]: one row of raw/TABLE.csv (default l0svgd)
@@ -180,6 +180,20 @@ if [[ -z ${BENCH_N:-} ]]; then
       record "$f" "$r" coordinate
     done
   done
+  # What a user gets: -task svgd with nothing but the target and the size (Laplace-whitened
+  # coordinates, rbf_coord from d = 5, particles from the Laplace approximation, the plain step).
+  for case in 1024:100 4096:100 1024:1000; do
+    n=${case%:*} d=${case#*:}
+    [[ " ${BENCH_N:-256 1024 4096 16384} " == *" $n "* && " ${BENCH_D:-10 100 1000} " == *" $d "* ]] || continue
+    for r in $(seq "$repeat"); do
+      log "N=$n d=$d: l0svgd with the task's defaults on 2 ranks, run $r"
+      f=$out/svgd_N${n}_d${d}_P2_defaults.h5
+      "${measured[@]}" mpirun -n 2 "$l0svgd" -task svgd -target_type gaussian -target_dim "$d" \
+        -target_random_cov true -svgd_particles "$n" -svgd_iterations "$(( $(iterations "$n" "$d") / 4 + 2 ))" \
+        -svgd_monitor_every 0 -svgd_ksd_every 0 -output_file "$f" -log_level warning
+      record "$f" "$r" defaults
+    done
+  done
   log "N=32768 d=100: l0svgd on 2 ranks (allgather, streamed kernel), 2 iterations"
   f=$out/svgd_N32768_d100_P2.h5
   run_l0svgd 32768 100 2 2 "$f"
@@ -218,5 +232,7 @@ json.dump({'machine': e['MACHINE'], 'date': e['DATE'], 'revision': e['REVISION']
            'gemm_blas': e['GEMM_BLAS'], 'build_type': 'Release (portable, no -march)'},
           open('$raw/meta.json', 'w'), indent=1)"
 $py bench/make_tables.py "$raw" "$results"
+$py bench/provenance.py stamp svgd_scaling --revision "$revision" --build-type "$(build_type_of "$build")" \
+  --machine "$machine"
 log "wrote $results/svgd_scaling.csv and $results/svgd_scaling.md"
 cat "$results/svgd_scaling.md"

@@ -31,6 +31,8 @@ import time
 
 import h5py
 import numpy as np
+
+import provenance  # bench/provenance.py, beside this script
 from scipy.spatial.distance import cdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,15 +41,6 @@ sys.path.insert(0, HERE)
 
 KERNELS = ["rbf", "imq", "rbf_coord", "hessian_mixture"]
 PRECONDITIONERS = ["none", "laplace_diag", "laplace_full"]
-
-
-def code_revision():
-    try:
-        rev = subprocess.check_output(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], text=True).strip()
-        dirty = subprocess.call(["git", "-C", ROOT, "diff", "--quiet", "HEAD", "--", ".", ":(exclude)bench/results"])
-        return rev + ("-dirty" if dirty else "")
-    except Exception:
-        return "unknown"
 
 
 def run_l0svgd(build, ranks, args, workdir, name):
@@ -176,7 +169,7 @@ def main():
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="logreg and gaussian d = 10 only")
     opts = parser.parse_args()
-    revision = code_revision()
+    revision = provenance.code_revision()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         problems = []
@@ -228,6 +221,8 @@ def main():
             f.write(f"| {r['target']} | {r['kernel']} | {r['precondition']} | {r['init']} | {r['mean_error_sd']:.3f} | "
                     f"{r['sd_ratio_median']:.2f} ({r['sd_ratio_min']:.2f}-{r['sd_ratio_max']:.2f}) | "
                     f"{r['energy']:.4f} | {r['wall_s']:.1f} | {'yes' if r['warned'] else ''} |\n")
+    if not opts.quick:
+        provenance.stamp_set("svgd_accuracy", revision, provenance.build_type(opts.build))
     print("wrote", os.path.join(results, "svgd_accuracy.csv"))
 
 

@@ -29,6 +29,8 @@ import time
 import h5py
 import numpy as np
 
+import provenance  # bench/provenance.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -192,6 +194,7 @@ def main():
     parser.add_argument("extra", nargs="*", help="further l0svgd options for every run (after --)")
     args = parser.parse_args()
     args.binary = os.path.join(args.build, "l0svgd")
+    revision = provenance.code_revision()
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"no l0svgd binary at {args.binary} (build it, or give --build)")
     problems = args.problems.split(",")
@@ -273,6 +276,8 @@ def main():
               f"{args.threshold}: " + (", ".join(unreachable) if unreachable else "none") + "."]
     with open(os.path.join(args.out_dir, "vi_warm_cold.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    if os.path.realpath(args.out_dir) == os.path.realpath(provenance.RESULTS):
+        provenance.stamp_set("vi_warm_cold", revision, provenance.build_type(args.build))
     print("\n".join(lines))
 
 

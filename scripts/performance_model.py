@@ -25,7 +25,7 @@ import math
 def fit(path, d_target):
     # Rows with kept distances: the streamed ones recompute distances for the median, which the model
     # does not count.
-    rows = [r for r in csv.DictReader(open(path))
+    rows = [r for r in csv.DictReader(line for line in open(path) if not line.startswith("#"))
             if r["exchange"] == "allgather" and r["kernel_distances"] == "kept"]
     one = [r for r in rows if int(r["P"]) == 1]
     big = max((r for r in one if int(r["d"]) == d_target), key=lambda r: int(r["N"]))
