@@ -173,7 +173,25 @@ def fmt(value, pattern="{:.3g}"):
     return pattern.format(value)
 
 
+# A reference HMC run counts only if it mixed: split R̂ of every parameter at most 1.01 and bulk ESS at
+# least 100 (4 chains x 1000 draws; below that the push-forward's own Monte Carlo error is a sizeable
+# part of the W1 it is compared by). Both samplers start at the MAP, so a stuck chain "agrees" with
+# anything.
+RHAT_MAX, ESS_MIN = 1.01, 100
+
+
+def reference_of(row, by_key):
+    """The HMC run row's ref W1 columns compare with, or None for the HMC rows themselves."""
+    method = {"l0svgd": "hmc_reduced", "l2svgd": "hmc_dense", "psvgd": "hmc_dense"}.get(row["method"])
+    return by_key.get((row["truth"], row["noise"], method)) if method else None
+
+
+def mixed(hmc_row):
+    return hmc_row["rhat_max"] != "" and hmc_row["rhat_max"] <= RHAT_MAX and hmc_row["ess_min"] >= ESS_MIN
+
+
 def markdown(rows, sparsity, inputs, header):
+    by_key = {(r["truth"], r["noise"], r["method"]): r for r in rows}
     lines = [header, "", f"Network inputs: `{inputs}`. {len(rows)} runs.", "",
              "### L0 sparsification, noise-free data", "",
              "| truth | dense parameters | active after L0 | training R² |", "|---|---:|---:|---:|"]
@@ -183,22 +201,26 @@ def markdown(rows, sparsity, inputs, header):
               "W1 and W2: posterior predictive against N(P_true, σ²), averaged over the training (train) and "
               "extrapolation (extrap) stretches. ref W1: push-forward against the HMC push-forward of the "
               "same model (HMC reduced for l0svgd, HMC dense for l2svgd and psvgd). Times in seconds; "
-              "sampling = SVGD or HMC only, wall = L0 + MAP + sampling.", "",
+              "sampling = SVGD or HMC only, wall = L0 + MAP + sampling. A reference that did not mix "
+              f"(R̂ > {RHAT_MAX} or ESS < {ESS_MIN}) is marked unusable and its ref W1 left out.", "",
               "| truth | κ | method | active | train W1 | extrap W1 | extrap W2 | ref W1 train | ref W1 extrap | "
               "RMSE extrap | coverage train / extrap | sampling s | wall s | s/iter | KSD iters | HMC R̂ / ESS |",
               "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in rows:
+        ref = reference_of(r, by_key)
+        if ref is not None and not mixed(ref):
+            ref_cols = f"unusable (R̂ {fmt(ref['rhat_max'], '{:.2f}')}, ESS {fmt(ref['ess_min'], '{:.0f}')}) | – "
+        else:
+            ref_cols = f"{fmt(r['train_ref_w1'])} | {fmt(r['extrap_ref_w1'])}"
         lines.append(
             f"| {r['truth']} | {r['noise']:g} | {r['method']} | {r['active']} | {fmt(r['train_w1'])} | "
-            f"{fmt(r['extrap_w1'])} | {fmt(r['extrap_w2'])} | {fmt(r['train_ref_w1'])} | "
-            f"{fmt(r['extrap_ref_w1'])} | {fmt(r['extrap_rmse'])} | "
+            f"{fmt(r['extrap_w1'])} | {fmt(r['extrap_w2'])} | {ref_cols} | {fmt(r['extrap_rmse'])} | "
             f"{fmt(r['train_coverage'], '{:.2f}')} / {fmt(r['extrap_coverage'], '{:.2f}')} | "
             f"{fmt(r['sampling_s'])} | {fmt(r['wall_s'])} | {fmt(r['s_per_iter'])} | {fmt(r['ksd_iters'])} | "
             + (f"{r['rhat_max']:.2f} / {r['ess_min']:.0f} |" if r["rhat_max"] != "" else "– |"))
     lines += ["", "### Targets", "",
               "| truth | κ | L2/L0 sampling time | L2/L0 wall time | extrap W1 L0 ≤ L2 |",
               "|---|---:|---:|---:|---|"]
-    by_key = {(r["truth"], r["noise"], r["method"]): r for r in rows}
     for truth in TRUTHS:
         for noise in sorted({r["noise"] for r in rows}):
             l0, l2 = by_key.get((truth, noise, "l0svgd")), by_key.get((truth, noise, "l2svgd"))
