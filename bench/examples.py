@@ -5,7 +5,7 @@ Runs, on 2 ranks (about two minutes on 2 cores):
   - inputs/treloar_l0svgd.yaml, and again with -icnn_inputs extended: weights kept by L0, the posterior
     predictive's W1 against the held-out pure-shear measurements, how many of them lie inside the 95% band;
   - inputs/shear_frame_laplace.yaml: the modes multistart found, their NNLS weights, the Laplace mixture's
-    JSD against the grid posterior.
+    JSD against the grid posterior; inputs/shear_frame_vi_{warm,cold}.yaml: VI's JSD at its start and end.
 Writes bench/results/examples.{csv,md} (stamped with the revision, bench/provenance.py).
 
 Usage: /usr/bin/python3 bench/examples.py [--build build/release] [--ranks 2]
@@ -58,6 +58,14 @@ def shear_rows(path, command):
              "weight": float(weights[i]), "laplace_jsd": jsd} for rank, i in enumerate(order)]
 
 
+def vi_row(path, command, start):
+    with h5py.File(path, "r") as f:
+        jsd = f["/vi/history/jsd"][()]
+        weights = f["/mixture/final/weights"][()]
+    return {"example": "shear_frame_vi", "setting": command, "start": start, "initial_jsd": float(jsd[0]),
+            "final_jsd": float(jsd[-1]), "final_weights": " ".join(f"{w:.3f}" for w in sorted(weights))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
@@ -73,6 +81,9 @@ def main():
             print(rows[-1], flush=True)
         out = os.path.join(work, "shear.h5")
         rows += shear_rows(out, run(exe, args.ranks, ["inputs/shear_frame_laplace.yaml"], out))
+        for start in ("warm", "cold"):
+            out = os.path.join(work, f"vi_{start}.h5")
+            rows.append(vi_row(out, run(exe, args.ranks, [f"inputs/shear_frame_vi_{start}.yaml"], out), start))
     results = os.path.join(ROOT, "bench", "results")
     columns = list(dict.fromkeys(k for r in rows for k in r))
     with open(os.path.join(results, "examples.csv"), "w", newline="") as f:
@@ -91,6 +102,10 @@ def main():
               "| component | mean c1 | mean c2 | NNLS weight |", "|---:|---:|---:|---:|"]
     for r in shear:
         lines.append(f"| {r['component']} | {r['mean_c1']:.3f} | {r['mean_c2']:.3f} | {r['weight']:.3f} |")
+    lines += ["", "| VI start | command | JSD at the start | final JSD | final weights |", "|---|---|---:|---:|---|"]
+    for r in (r for r in rows if r["example"] == "shear_frame_vi"):
+        lines.append(f"| {r['start']} | `{r['setting']}` | {r['initial_jsd']:.4f} | {r['final_jsd']:.4f} | "
+                     f"{r['final_weights']} |")
     with open(os.path.join(results, "examples.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     provenance.stamp_set("examples", revision, provenance.build_type(args.build))
