@@ -88,32 +88,21 @@ TEST_CASE("hyperelastic l0svgd: small support, accurate push-forward, same on ev
     CHECK(self_mean(j) == Approx(test_mean(j)).epsilon(1e-8).margin(1e-12));
 }
 
-TEST_CASE("hyperelastic l0svgd matches HMC on the reduced model", "[hyperelastic_task]") {
-  // 5% noise, σ known: a posterior with width, sampled by SVGD and by HMC on the same L0 support.
-  const std::string problem =
-      "-data_noise 0.05 -icnn_inputs invariants -icnn_width 4 -icnn_depth 2 "
-      "-l0_lambda 1e-4,1e-3,1e-2 -l0_tao_max_it 2000 -map_tao_max_it 5000 -data_grid_points 11 "
-      "-hyper_predictive_copies 2 -seed 4 -hyper_init_scale 0.05 ";
-  const std::string svgd_file = test::scratch_path("hyper_match_svgd.h5");
-  const std::string hmc_file = test::scratch_path("hyper_match_hmc.h5");
-  {
-    test::ScopedOptions scoped(problem +
-                               "-hyper_method l0svgd -svgd_particles 100 -svgd_iterations 500 "
-                               "-svgd_step 0.05 -svgd_monitor_every 0 -output_file " +
-                               svgd_file);
-    run_task(MPI_COMM_WORLD);
-  }
-  {
-    test::ScopedOptions scoped(problem +
-                               "-hyper_method hmc -hmc_chains 4 -hmc_warmup 500 -hmc_samples 1000 "
-                               "-hmc_leapfrog_steps 16 -hmc_monitor_every 0 -output_file " +
-                               hmc_file);
-    run_task(MPI_COMM_WORLD);
-  }
-  H5File svgd(svgd_file, H5File::Mode::Read, MPI_COMM_WORLD);
+namespace {
+
+// The push-forward of `sampler` (SVGD particles) against that of a mixed HMC run: the means agree
+// to a quarter of the push-forward sd at every stretch (the Monte Carlo error of 4000 HMC draws and
+// 100 particles is far smaller) and the sds to 35% on average (SVGD with a median bandwidth
+// under-disperses somewhat). The HMC run counts only if it mixed (split-R̂ ≤ 1.01, bulk ESS ≥ 100,
+// as in the benchmark).
+void check_matches_hmc(const std::string& sampler_file, const std::string& hmc_file) {
+  H5File svgd(sampler_file, H5File::Mode::Read, MPI_COMM_WORLD);
   H5File hmc(hmc_file, H5File::Mode::Read, MPI_COMM_WORLD);
   CHECK(svgd.read_strings("/parameter_names") == hmc.read_strings("/parameter_names"));
-  CHECK(hmc.read_vector("/hmc/rhat").maxCoeff() < 1.05);
+  INFO("HMC R-hat " << hmc.read_vector("/hmc/rhat").transpose() << ", ESS "
+                    << hmc.read_vector("/hmc/ess").transpose());
+  REQUIRE(hmc.read_vector("/hmc/rhat").maxCoeff() <= 1.01);
+  REQUIRE(hmc.read_vector("/hmc/ess").minCoeff() >= 100.0);
   const Matrix a = svgd.read_matrix("/pushforward/test/samples");
   const Matrix b = hmc.read_matrix("/pushforward/test/samples");
   const auto sd = [](const Matrix& m) {
@@ -124,11 +113,6 @@ TEST_CASE("hyperelastic l0svgd matches HMC on the reduced model", "[hyperelastic
   };
   const Eigen::RowVectorXd sd_svgd = sd(a), sd_hmc = sd(b);
   const Eigen::RowVectorXd mean_gap = (a.colwise().mean() - b.colwise().mean()).cwiseAbs();
-  // Tolerances: the means agree to a quarter of the push-forward sd at every stretch (the Monte
-  // Carlo error of 4000 HMC draws and 100 particles is far smaller); the sds agree to 35% on
-  // average (SVGD with a median bandwidth under-disperses somewhat). Without the Laplace scaling of
-  // the SVGD coordinates the means are about 2 sds apart: one bandwidth for a direction of
-  // posterior sd 0.017 and four of sd 1 biases the narrow one.
   double ratio_sum = 0.0;
   Index compared = 0;
   for (Index j = 0; j < a.cols(); ++j) {
@@ -145,7 +129,70 @@ TEST_CASE("hyperelastic l0svgd matches HMC on the reduced model", "[hyperelastic
   CHECK(ratio < 1.35);
 }
 
-TEST_CASE("hyperelastic dense methods write their outputs and compare with the HMC reference",
+void run_with(const std::string& options) {
+  test::ScopedOptions scoped(options);
+  run_task(MPI_COMM_WORLD);
+}
+
+} // namespace
+
+TEST_CASE("hyperelastic l0svgd matches HMC on the reduced model", "[hyperelastic_task]") {
+  // 5% noise, σ known: a posterior with width, sampled by SVGD and by HMC on the same L0 support.
+  // Without the Laplace scaling of the SVGD coordinates the means are about 2 sds apart: one
+  // bandwidth for a direction of posterior sd 0.017 and four of sd 1 biases the narrow one.
+  const std::string problem =
+      "-data_noise 0.05 -icnn_inputs invariants -icnn_width 4 -icnn_depth 2 "
+      "-l0_lambda 1e-4,1e-3,1e-2 -l0_tao_max_it 2000 -map_tao_max_it 5000 -data_grid_points 11 "
+      "-hyper_predictive_copies 2 -seed 4 -hyper_init_scale 0.05 ";
+  const std::string svgd_file = test::scratch_path("hyper_match_svgd.h5");
+  const std::string hmc_file = test::scratch_path("hyper_match_hmc.h5");
+  // 2000 iterations: after 500 the ensemble has not converged (mean gap 0.28 sd in extrapolation
+  // against an HMC with R̂ 1.001; 0.095 sd after 2000).
+  run_with(problem +
+           "-hyper_method l0svgd -svgd_particles 100 -svgd_iterations 2000 "
+           "-svgd_step 0.05 -svgd_monitor_every 0 -output_file " +
+           svgd_file);
+  run_with(problem +
+           "-hyper_method hmc -hmc_chains 4 -hmc_warmup 2000 -hmc_samples 5000 "
+           "-hmc_leapfrog_steps 32 -hmc_monitor_every 0 -output_file " +
+           hmc_file);
+  check_matches_hmc(svgd_file, hmc_file);
+}
+
+TEST_CASE("hyperelastic l2svgd and psvgd match HMC on a small dense network",
+          "[hyperelastic_task][!mayfail]") {
+  // The dense methods on all parameters of a network small enough for dense HMC to mix; pSVGD with
+  // its subspace as wide as the parameters, so that its projection loses nothing.
+  // KNOWN FAILURE, kept visible ([!mayfail]: reported, not counted) until the hyperelastic SVGD
+  // methods get -task svgd's full Laplace whitening: on these 10 parameters, against an HMC with
+  // R̂ ≤ 1.001, L2+SVGD's push-forward sds are 0.45 of HMC's (0.59 after 3000 iterations; the
+  // coordinate-wise kernel in the diagonally scaled coordinates over-disperses to 1.13 with a 0.9
+  // sd mean gap), and pSVGD's means are up to 0.4 sd off. An open item of the hyperelastic
+  // pipeline.
+  const std::string problem =
+      "-data_noise 0.05 -icnn_inputs invariants -icnn_width 2 -icnn_depth 1 "
+      "-map_tao_max_it 5000 -data_grid_points 11 -hyper_predictive_copies 2 "
+      "-seed 4 -hyper_init_scale 0.05 ";
+  const std::string hmc_file = test::scratch_path("hyper_dense_match_hmc.h5");
+  run_with(problem +
+           "-hyper_method hmc -hmc_model dense -hmc_chains 4 -hmc_warmup 2000 "
+           "-hmc_samples 5000 -hmc_leapfrog_steps 32 -hmc_monitor_every 0 -output_file " +
+           hmc_file);
+  H5File hmc(hmc_file, H5File::Mode::Read, MPI_COMM_WORLD);
+  const Index dim = static_cast<Index>(hmc.read_strings("/parameter_names").size());
+  for (const std::string method : {"l2svgd", "psvgd"}) {
+    INFO(method << " on " << dim << " parameters");
+    const std::string file = test::scratch_path("hyper_dense_match_" + method + ".h5");
+    run_with(problem + "-hyper_method " + method + " -svgd_particles 100 -svgd_iterations 500 " +
+             "-svgd_step 0.05 -svgd_monitor_every 0 " +
+             (method == "psvgd" ? "-psvgd_rank " + std::to_string(dim) + " " : std::string()) +
+             "-output_file " + file);
+    check_matches_hmc(file, hmc_file);
+  }
+}
+
+TEST_CASE("hyperelastic dense methods write their outputs and their W1 and W2 against a "
+          "-hyper_reference run",
           "[hyperelastic_task]") {
   const std::string problem = "-data_noise 0.02 -icnn_inputs invariants -icnn_width 3 "
                               "-icnn_depth 2 -map_tao_max_it 3000 -data_grid_points ";
