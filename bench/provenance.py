@@ -10,7 +10,8 @@
       For every result file that README.md, bench/README.md or docs/*.md quote (bench/results/NAME, braces
       and * expanded): fails when it has no stamp, was measured on a dirty tree, is not declared in
       provenance.json, or a commit after its revision touched a path its benchmark declares. One line per
-      file; exit status 1 on any failure. Run by CTest (bench_provenance).
+      file; exit status 1 on any failure, 77 (skipped) where there is no history to check against (no git,
+      or a shallow clone without a stamp's revision). Run by CTest (bench_provenance).
 """
 import argparse
 import datetime
@@ -135,11 +136,20 @@ def quoted():
     return found
 
 
+SKIP = 77  # CTest's SKIP_RETURN_CODE for bench_provenance: reported as skipped, never as passed
+
+
+def skip(reason):
+    print(f"provenance.py: check skipped: {reason}")
+    sys.exit(SKIP)
+
+
 def check(_args):
     try:
         head = git("rev-parse", "HEAD")
+        shallow = git("rev-parse", "--is-shallow-repository") == "true"
     except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit(f"provenance.py: no git history to check against ({e})")
+        skip(f"this tree has no git history to check the stamps against ({e})")
     owner = {name: key for key, s in registry().items() for name in s["files"]}
     failures = 0
     for name, where in sorted(quoted().items()):
@@ -160,6 +170,9 @@ def check(_args):
                 try:
                     newer = git("rev-list", "--abbrev-commit", f"{s['revision']}..{head}", "--", *paths).split()
                 except subprocess.CalledProcessError:
+                    if shallow:
+                        skip(f"a shallow clone: revision {s['revision']} of bench/results/{name} is not in "
+                             "its history (run the check in a full clone)")
                     newer, problem = [], f"revision {s['revision']} is not in this repository's history"
                 if newer:
                     problem = (f"measured at {s['revision']}, but {len(newer)} later commit(s) touched what it "
