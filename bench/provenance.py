@@ -9,7 +9,8 @@
   provenance.py check
       For every result file that README.md, bench/README.md or docs/*.md quote (bench/results/NAME, braces
       and * expanded): fails when it has no stamp, was measured on a dirty tree, is not declared in
-      provenance.json, or a commit after its revision touched a path its benchmark declares. One line per
+      provenance.json, or a commit after its revision changed a path its benchmark declares (changes of
+      whitespace alone, a reformatting, do not count). One line per
       file; exit status 1 on any failure, 77 (skipped) where there is no history to check against (no git,
       or a shallow clone without a stamp's revision). Run by CTest (bench_provenance).
 """
@@ -144,13 +145,31 @@ def skip(reason):
     sys.exit(SKIP)
 
 
+def changed_content(revision, head, paths):
+    """The commits after `revision` that touched `paths`, unless between the two revisions every touched
+    file differs in whitespace only (a reformatting changes nothing that was measured): then none."""
+    newer = git("rev-list", "--abbrev-commit", f"{revision}..{head}", "--", *paths).split()
+    if not newer:
+        return []
+    for file in git("diff", "--name-only", revision, head, "--", *paths).split():
+        def text(rev):
+            try:
+                return re.sub(r"\s+", "", git("show", f"{rev}:{file}"))
+            except subprocess.CalledProcessError:  # added or removed
+                return None
+        if text(revision) != text(head):
+            return newer
+    return []
+
+
 def check(_args):
     try:
         head = git("rev-parse", "HEAD")
         shallow = git("rev-parse", "--is-shallow-repository") == "true"
     except (OSError, subprocess.CalledProcessError) as e:
         skip(f"this tree has no git history to check the stamps against ({e})")
-    owner = {name: key for key, s in registry().items() for name in s["files"]}
+    sets = registry()
+    owner = {name: key for key, s in sets.items() for name in s["files"]}
     failures = 0
     for name, where in sorted(quoted().items()):
         path = os.path.join(RESULTS, name)
@@ -161,14 +180,14 @@ def check(_args):
             problem = "quoted but missing"
         else:
             s = read_stamp(path)
-            paths = registry()[owner[name]]["paths"]
+            paths = sets[owner[name]]["paths"]
             if s is None:
-                problem = "no provenance stamp (re-run " + registry()[owner[name]]["script"] + ")"
+                problem = "no provenance stamp (re-run " + sets[owner[name]]["script"] + ")"
             elif s.get("dirty"):
                 problem = f"measured on a dirty tree at {s['revision']}"
             else:
                 try:
-                    newer = git("rev-list", "--abbrev-commit", f"{s['revision']}..{head}", "--", *paths).split()
+                    newer = changed_content(s["revision"], head, paths)
                 except subprocess.CalledProcessError:
                     if shallow:
                         skip(f"a shallow clone: revision {s['revision']} of bench/results/{name} is not in "
