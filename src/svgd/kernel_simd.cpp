@@ -164,8 +164,8 @@ L0SVGD_AVX512 void coordinate_rbf_sums_avx512(const double* x_rows, Index rows,
 } // namespace
 
 L0SVGD_CLONES
-static void rbf_tile_generic(const double* d, double* k, Index rows, Index cols, Index ld, double inv_h,
-              double* row_sum, double* row_trace) {
+static void rbf_tile_generic(const double* d, double* k, Index rows, Index cols, Index ld,
+                             double inv_h, double* row_sum, double* row_trace) {
   const double minus = -inv_h;
   double* __restrict sum = row_sum;
   for (Index j = 0; j < cols; ++j) {
@@ -224,8 +224,8 @@ void imq_tile(const double* d, double* k, double* w, Index rows, Index cols, Ind
 
 L0SVGD_CLONES
 static void coordinate_rbf_sums_generic(const double* x_rows, Index rows, const double* x_cols,
-                         const double* s_cols, Index cols, double inv_h, double* sums, Index ld,
-                         bool with_discrepancy) {
+                                        const double* s_cols, Index cols, double inv_h,
+                                        double* sums, Index ld, bool with_discrepancy) {
   // One row at a time, the columns in vector lanes: the sums stay in registers (an OpenMP SIMD
   // reduction, whose lane order is fixed by the column index, so every rank adds a row's terms in
   // the same order whatever rows it holds).

@@ -289,9 +289,9 @@ double next_trial(double a, double b, uint64_t count_a, uint64_t count_b, uint64
     const double quarter = 0.25 * static_cast<double>(budget);
     const double target = k - count_a > count_b - k ? static_cast<double>(k) - quarter
                                                     : static_cast<double>(k) + quarter;
-    fraction = std::clamp((target - static_cast<double>(count_a)) /
-                              static_cast<double>(count_b - count_a),
-                          1.0 / 64.0, 63.0 / 64.0);
+    fraction =
+        std::clamp((target - static_cast<double>(count_a)) / static_cast<double>(count_b - count_a),
+                   1.0 / 64.0, 63.0 / 64.0);
   }
   const double t = lo + fraction * (b - lo);
   return t > a && t < b ? t : lo + 0.5 * (b - lo);
@@ -363,9 +363,8 @@ double pair_median_1d(const double* values, Index n, std::vector<double>& work) 
   const double lower = kth_pair_difference(v, size, k, budget, v + size);
   if (pairs % 2 == 1)
     return lower * lower;
-  const double upper = pairs_within(v, size, lower) >= k + 1
-                           ? lower
-                           : smallest_difference_above(v, size, lower);
+  const double upper =
+      pairs_within(v, size, lower) >= k + 1 ? lower : smallest_difference_above(v, size, lower);
   return 0.5 * (lower * lower + upper * upper);
 }
 
