@@ -37,6 +37,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from h5text import strings  # noqa: E402  scripts/h5text.py
+
 try:
     import functorch
 except ImportError:  # older or newer torch: the bmm formulation alone
@@ -117,7 +120,7 @@ class Posterior:
             self.log_sigma_mean = float(lik["log_sigma_prior_mean"])
             self.log_sigma_scale = float(lik["log_sigma_prior_scale"])
             sigma = np.asarray(f["likelihood/sigma"]) if "sigma" in f["likelihood"] else None
-            names = [text(n) for n in f["network/parameter_names"]]
+            names = strings(f["network/parameter_names"])
             positive = np.asarray(f["network/positive"]).astype(bool)
             net = f["network"].attrs
             self.n_inputs = int(net["n_inputs"])

@@ -11,7 +11,7 @@ if(NOT YAML_FOUND)
 endif()
 
 set(HDF5_PREFER_PARALLEL TRUE)
-find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(HDF5 REQUIRED COMPONENTS C HL)
 if(NOT HDF5_IS_PARALLEL)
   message(FATAL_ERROR
     "l0svgd needs a parallel (MPI) HDF5, but the HDF5 found is serial "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs every package l0svgd needs on Debian 12 (build, tests, plots and benchmarks; with --bench also
-# PyTorch for the gradient-throughput comparison).
+# Installs every package l0svgd needs on Debian 12 (build, tests, plots, xarray for reading the results,
+# benchmarks; with --bench also PyTorch for the gradient-throughput comparison).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -12,6 +12,7 @@ packages=(
   libeigen3-dev catch2
   libopenblas-dev libopenblas0-pthread
   python3-numpy python3-scipy python3-h5py python3-matplotlib
+  python3-xarray python3-netcdf4 python3-h5netcdf
 )
 # The PyTorch comparison (bench/run_hyper_gradient_bench.sh) alone needs torch, a large package: only
 # with --bench, so that building and testing stay quick to set up.

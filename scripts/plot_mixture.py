@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from h5text import strings  # noqa: E402  scripts/h5text.py, beside this script
 
 
 # Contours at these fractions of each density's maximum, so the tails do not clutter the picture.
@@ -46,7 +47,7 @@ def main():
     ax = axes[0]
     with h5py.File(args.laplace, "r") as f:
         x, y, p = grid(f)
-        names = [n.decode() for n in f["parameter_names"][...]]
+        names = strings(f["parameter_names"])
         ax.contourf(x, y, p, levels=p.max() * np.linspace(0.02, 1, 12), cmap="Greys", extend="neither")
         pts = np.column_stack([x.ravel(), y.ravel()])
         lap = mixture_density(f["mixture/initial"], pts).reshape(x.shape)

@@ -5,10 +5,12 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 
+#include <hdf5_hl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -293,33 +295,37 @@ void H5File::write_ints(const std::string& name, const std::vector<long long>& v
 }
 
 void H5File::write_strings(const std::string& name, const std::vector<std::string>& value) {
-  double bytes = 0.0;
-  for (const auto& v : value)
-    bytes += static_cast<double>(v.size()) + 1.0;
-  ensure_space(bytes);
-  ensure_parent_groups(name);
+  // An n × width array of single characters, netCDF's NC_CHAR: an array of HDF5 fixed-length
+  // strings crashes netCDF-C before 4.9.1 (Debian 12's xarray with engine="netcdf4"), and parallel
+  // HDF5 cannot write variable-length strings. xarray joins the characters into strings
+  // (_Encoding).
   size_t width = 1;
   for (const auto& s : value)
     width = std::max(width, s.size());
+  ensure_space(static_cast<double>(value.size() * width));
+  ensure_parent_groups(name);
   std::vector<char> buffer(std::max<size_t>(value.size(), 1) * width, '\0');
   for (size_t i = 0; i < value.size(); ++i)
     std::memcpy(buffer.data() + i * width, value[i].data(), value[i].size());
-  Handle type(string_type(width), H5Tclose);
-  hsize_t dims[1] = {static_cast<hsize_t>(value.size())};
-  Handle space(check_h5(H5Screate_simple(1, dims, nullptr), "space"), H5Sclose);
-  Handle dataset(
-      agreed(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "create " + name),
-      H5Dclose);
-  if (dims[0] == 0)
-    return; // replicated, so every rank returns here together
-  hsize_t n = (rank_ == 0) ? dims[0] : 0;
-  Handle memory(check_h5(H5Screate_simple(1, &n, nullptr), "memory space"), H5Sclose);
-  if (rank_ != 0) {
-    H5Sselect_none(space);
-    H5Sselect_none(memory);
+  Handle type(string_type(1), H5Tclose);
+  hsize_t dims[2] = {static_cast<hsize_t>(value.size()), static_cast<hsize_t>(width)};
+  Handle space(check_h5(H5Screate_simple(2, dims, nullptr), "space"), H5Sclose);
+  {
+    Handle dataset(
+        agreed(H5Dcreate2(file_, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "create " + name),
+        H5Dclose);
+    if (dims[0] > 0) { // replicated, so every rank decides alike
+      hsize_t n = (rank_ == 0) ? dims[0] * dims[1] : 0;
+      Handle memory(check_h5(H5Screate_simple(1, &n, nullptr), "memory space"), H5Sclose);
+      if (rank_ != 0) {
+        H5Sselect_none(space);
+        H5Sselect_none(memory);
+      }
+      agree(H5Dwrite(dataset, type, memory, space, transfer_, buffer.data()), "write " + name);
+    }
   }
-  agree(H5Dwrite(dataset, type, memory, space, transfer_, buffer.data()), "write " + name);
+  write_attribute(name, "_Encoding", "utf-8");
 }
 
 namespace {
@@ -420,6 +426,81 @@ void H5File::append_rows(const std::string& name, const ConstMatrixRef& local, c
   write_block(dataset, space, local.data(), 3, start, count, true);
 }
 
+namespace {
+// The NAME by which netCDF-4 marks a dimension scale that is a dimension without a coordinate
+// variable (netCDF-C's and h5netcdf's convention; the number is the length).
+std::string pure_dimension_name(hsize_t length) {
+  char buffer[80];
+  std::snprintf(buffer, sizeof buffer,
+                "This is a netCDF dimension but not a netCDF variable.%10llu",
+                static_cast<unsigned long long>(length));
+  return buffer;
+}
+
+std::string parent_group(const std::string& name) {
+  const size_t slash = name.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "" : name.substr(0, slash);
+}
+
+herr_t collect_dataset(hid_t, const char* name, const H5O_info_t* info, void* out) {
+  if (info->type == H5O_TYPE_DATASET && std::strcmp(name, ".") != 0)
+    static_cast<std::vector<std::string>*>(out)->push_back(std::string("/") + name);
+  return 0;
+}
+} // namespace
+
+std::vector<std::string> H5File::dataset_names() const {
+  std::vector<std::string> names;
+  check_h5(H5Ovisit(file_, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names), "list " + path_);
+  return names;
+}
+
+bool H5File::is_dimension(const std::string& name) const {
+  Handle dataset(open_dataset(name), H5Dclose);
+  return H5DSis_scale(dataset) > 0;
+}
+
+bool H5File::attach_dimensions(const std::string& name, const std::vector<std::string>& dims) {
+  const std::vector<hsize_t> extent = shape(name);
+  if (extent.size() != dims.size())
+    throw Error("attach_dimensions: '" + name + "' has " + std::to_string(extent.size()) +
+                " axes, " + std::to_string(dims.size()) + " names given");
+  const std::string group = parent_group(name);
+  for (size_t k = 0; k < dims.size(); ++k) { // every axis checked before anything is changed
+    const std::string scale = group + "/" + dims[k];
+    if (std::count(dims.begin(), dims.end(), dims[k]) > 1)
+      return false;
+    if (exists(scale) && (shape(scale) != std::vector<hsize_t>{extent[k]}))
+      return false;
+  }
+  ensure_space(0.0);
+  Handle dataset(open_dataset(name), H5Dclose);
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const std::string scale_name = group + "/" + dims[k];
+    if (scale_name == name) { // a coordinate variable: its own dimension
+      if (H5DSis_scale(dataset) <= 0)
+        agree(H5DSset_scale(dataset, dims[k].c_str()), "make coordinate " + name);
+      continue;
+    }
+    if (!exists(scale_name)) {
+      const hsize_t length = extent[k];
+      Handle space(check_h5(H5Screate_simple(1, &length, nullptr), "space"), H5Sclose);
+      Handle created(agreed(H5Dcreate2(file_, scale_name.c_str(), H5T_NATIVE_FLOAT, space,
+                                       H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                            "create dimension " + scale_name),
+                     H5Dclose);
+      agree(H5DSset_scale(created, pure_dimension_name(length).c_str()),
+            "make dimension " + scale_name);
+    }
+    Handle scale(open_dataset(scale_name), H5Dclose);
+    if (H5DSis_scale(scale) <= 0) // an existing 1-D dataset of this name becomes the coordinate
+      agree(H5DSset_scale(scale, dims[k].c_str()), "make coordinate " + scale_name);
+    agree(H5DSattach_scale(dataset, scale, static_cast<unsigned>(k)),
+          "attach dimension " + scale_name + " to " + name);
+  }
+  return true;
+}
+
 bool H5File::exists(const std::string& name) const {
   // Check each prefix: H5Lexists fails on a path whose parent is missing.
   std::string current;
@@ -499,12 +580,16 @@ Vector H5File::read_vector(const std::string& name) const {
 std::vector<std::string> H5File::read_strings(const std::string& name) const {
   Handle dataset(open_dataset(name), H5Dclose);
   Handle type(H5Dget_type(dataset), H5Tclose);
-  const size_t width = H5Tget_size(type);
   const auto dims = shape(name);
-  if (dims.at(0) == 0)
-    return {}; // nothing to read (an empty list, e.g. the plain step rule's state)
-  std::vector<char> buffer(dims.at(0) * width, '\0');
-  Handle memory_type(string_type(width), H5Tclose);
+  if (H5Tget_class(type) != H5T_STRING || dims.empty() || dims.size() > 2)
+    throw InputError("dataset '" + name + "' in '" + path_ + "' does not hold strings");
+  // n × width characters, as write_strings stores them, or (files of earlier versions) n
+  // fixed-length strings of H5Tget_size characters.
+  const size_t width = dims.size() == 2 ? dims[1] : H5Tget_size(type);
+  if (dims[0] == 0 || width == 0)
+    return std::vector<std::string>(dims[0]); // nothing to read (an empty list)
+  std::vector<char> buffer(dims[0] * width, '\0');
+  Handle memory_type(string_type(dims.size() == 2 ? 1 : width), H5Tclose);
   check_h5(H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, transfer_, buffer.data()),
            "read " + name);
   std::vector<std::string> result;

@@ -1,5 +1,7 @@
 #include "l0svgd/io/output_file.hpp"
 
+#include "l0svgd/io/dimensions.hpp"
+
 #include "l0svgd/core/input_files.hpp"
 
 #include "l0svgd/core/error.hpp"
@@ -102,6 +104,7 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::commit() {
+  label_dimensions(*file_);
   file_->close();
   file_.reset();
   int rank = 0;

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/io/dimensions.hpp"
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "test_support.hpp"
@@ -129,4 +131,32 @@ TEST_CASE("empty datasets (a run of 0 iterations, a stateless step rule) round-t
   CHECK(f.read_vector("/history/ksd").size() == 0);
   CHECK(f.read_matrix("/empty_matrix").rows() == 0);
   CHECK(f.read_strings("/names").empty());
+}
+
+TEST_CASE("dimension scales: coordinates, pure dimensions, clashes and the layout table", "[h5]") {
+  const std::string path = test::scratch_path("dimensions.h5");
+  const Index n = 5, d = 2;
+  Partition p(n, MPI_COMM_WORLD);
+  H5File f(path, H5File::Mode::Create, MPI_COMM_WORLD);
+  f.write_rows("/particles", local_block(p, d, 0.0), p);
+  f.write_vector("/g/time", Vector::LinSpaced(3, 0, 1));
+  f.write_matrix("/g/values", Matrix::Zero(3, 4));
+  // An existing same-length 1-D dataset becomes the coordinate, a new name a pure dimension.
+  CHECK(f.attach_dimensions("/g/values", {"time", "column"}));
+  CHECK(f.is_dimension("/g/time"));
+  CHECK(f.is_dimension("/g/column"));
+  CHECK(f.read_vector("/g/time") == Vector::LinSpaced(3, 0, 1));
+  CHECK_FALSE(f.is_dimension("/g/values"));
+  // A repeated name, or a name of another length in the group, changes nothing.
+  CHECK_FALSE(f.attach_dimensions("/particles", {"particle", "particle"}));
+  CHECK_FALSE(f.exists("/particle"));
+  CHECK_FALSE(f.attach_dimensions("/g/time", {"column"}));
+  CHECK(f.attach_dimensions("/particles", {"particle", "parameter"}));
+  CHECK(f.is_dimension("/particle"));
+  // The dimension datasets are not data: dataset_names lists them, the table names the rest.
+  const std::vector<std::string> names = f.dataset_names();
+  CHECK(std::find(names.begin(), names.end(), "/g/values") != names.end());
+  CHECK(dimension_names("/particles", 2) == std::vector<std::string>{"particle", "parameter"});
+  CHECK(dimension_names("/unknown/thing", 2) ==
+        std::vector<std::string>{"thing_dim0", "thing_dim1"});
 }

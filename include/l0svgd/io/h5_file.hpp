@@ -67,11 +67,22 @@ public:
   /// Appends one N × w slice to a 3-D series from distributed row blocks.
   void append_rows(const std::string& name, const ConstMatrixRef& local, const Partition& p);
 
+  /// Collective: names the axes of dataset `name` by netCDF-4 dimensions (HDF5 dimension scales)
+  /// of its group, so that netCDF and xarray see named dimensions. Axis k gets the dimension
+  /// `<group>/<dims[k]>`: the existing 1-D dataset of that name and length (it becomes the
+  /// coordinate variable), or a new dimension without a coordinate. Changes nothing and returns
+  /// false when a name is repeated or exists with another length.
+  bool attach_dimensions(const std::string& name, const std::vector<std::string>& dims);
+
   // --- reading
   // -------------------------------------------------------------------------------------
   bool exists(const std::string& name) const;
   bool has_attribute(const std::string& object, const std::string& name) const;
   std::vector<hsize_t> shape(const std::string& name) const;
+  /// Every dataset of the file, by full path, in name order (the same on every rank).
+  std::vector<std::string> dataset_names() const;
+  /// True for a dimension scale (a netCDF dimension or coordinate variable).
+  bool is_dimension(const std::string& name) const;
   /// This rank's rows of a distributed N × w dataset (or of slice `slice` of a 3-D series, the
   /// last one when negative).
   Matrix read_rows(const std::string& name, const Partition& p, long long slice = -1) const;
