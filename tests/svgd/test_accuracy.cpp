@@ -96,10 +96,12 @@ TEST_CASE("10-D Gaussian with N = 200, plain RBF in the target's coordinates: me
   CHECK(mean_error < 0.05);
   CHECK(corr_error < 0.1);
   // RBF SVGD with the median heuristic under-disperses when d is not small against N (REFERENCE §1,
-  // "variance collapse"): here the marginal variances come out at about 0.5-0.6 of the truth, never
-  // above it. The bounds document that behaviour rather than hide it.
-  CHECK(variance_ratio.minCoeff() > 0.45);
-  CHECK(variance_ratio.maxCoeff() < 1.0);
+  // "variance collapse"). The bounds are the spread of the numpy reference over 200 initial
+  // ensembles in this configuration, mean -/+ 4 sd rounded outwards (bench/variance_collapse.py,
+  // bench/results/variance_collapse.md: smallest ratio 0.518 +- 0.002, largest 0.579 +- 0.001), so
+  // a change in the dynamics that moves the collapse by more than the initial ensemble can fails.
+  CHECK(variance_ratio.minCoeff() > 0.51);
+  CHECK(variance_ratio.maxCoeff() < 0.59);
 }
 
 TEST_CASE("1-D two-component mixture: particle fraction per mode within 0.1 of its weight",
