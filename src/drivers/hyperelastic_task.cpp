@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "l0svgd/core/error.hpp"
@@ -10,6 +11,7 @@
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/drivers/hyperelastic_metrics.hpp"
 #include "l0svgd/io/hmc_checkpoint.hpp"
+#include "l0svgd/io/hmc_output.hpp"
 #include "l0svgd/io/hyperelastic_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/svgd_checkpoint.hpp"
@@ -165,14 +167,13 @@ public:
     Matrix local;
     std::unique_ptr<Partition> partition;
     Index iterations = 0;
-    HmcSummary hmc_summary;
+    std::optional<HmcRecord> hmc;
     if (method_ == Method::Hmc) {
       HmcSampler sampler(model, hmc_settings_, comm_);
-      hmc_summary = run_hmc(sampler, init);
+      hmc = gather_hmc_record(sampler, run_hmc(sampler, init));
       // Draws are stored in rows partitioned evenly, whatever chain they come from.
-      const Matrix draws = sampler.gather_draws();
-      partition = std::make_unique<Partition>(draws.rows(), comm_);
-      local = draws.middleRows(partition->local_begin(), partition->n_local());
+      partition = std::make_unique<Partition>(hmc->draws.rows(), comm_);
+      local = hmc->draws.middleRows(partition->local_begin(), partition->n_local());
       iterations = hmc_settings_.warmup + hmc_settings_.samples;
     } else {
       // Either engine: particles from `init` (or the checkpoint), the KSD trace, back to the
@@ -219,11 +220,8 @@ public:
     }
     if (!sample_reduced)
       h5.write_vector("/map/dense", dense_map_result_.x);
-    if (method_ == Method::Hmc) {
-      h5.write_vector("/hmc/rhat", hmc_summary.rhat);
-      h5.write_vector("/hmc/ess", hmc_summary.ess);
-      h5.write_attribute("/hmc", "divergences", static_cast<long long>(hmc_summary.divergences));
-    }
+    if (hmc)
+      write_hmc_posterior(h5, *hmc, model.parameter_names());
 
     const PredictiveMetrics m =
         predictive_metrics(model, data_.test, all_theta, all_test, copies_, seed_, reference_test_);
@@ -306,23 +304,10 @@ private:
     RunIdentity identity{model.name(), model.dim(), hmc_settings_.n_chains, "hmc",
                          seed_,        "none",      run_defining_options()};
     identity.count_name = "chains";
-    if (checkpoints_.restart.empty()) {
-      sampler.set_local_start(
-          draw_initial_particles(init, sampler.partition(), model.dim(), seed_));
-    } else {
-      read_hmc_checkpoint(checkpoints_.restart, sampler, identity);
-      release_input_file(checkpoints_.restart);
-    }
-    const StopSignals stop_signals;
-    const HmcSummary summary = sampler.run([&](const HmcSampler& s, Index done) {
-      if (checkpoints_.due(done))
-        write_hmc_checkpoint(checkpoints_.file, s, identity);
-    });
-    if (summary.stop_signal) {
-      write_hmc_checkpoint(checkpoints_.file, sampler, identity);
-      stop_after_checkpoint(checkpoints_, summary, hmc_settings_.warmup + hmc_settings_.samples);
-    }
-    return summary;
+    const Matrix start = checkpoints_.restart.empty()
+                             ? draw_initial_particles(init, sampler.partition(), model.dim(), seed_)
+                             : Matrix();
+    return run_hmc_with_checkpoints(sampler, start, checkpoints_, identity);
   }
 
   /// Collective only in that every rank computes the same thing: 1/sqrt of the diagonal of the

@@ -1,6 +1,8 @@
 #include "l0svgd/io/hmc_checkpoint.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/input_files.hpp"
+#include "l0svgd/core/signals.hpp"
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/io/output_file.hpp"
 
@@ -19,7 +21,8 @@ const ChainBlock kBlocks[] = {{"counters", &HmcState::counters},
                               {"variance_mean", &HmcState::variance_mean},
                               {"variance_m2", &HmcState::variance_m2},
                               {"draws", &HmcState::draws},
-                              {"draw_log_density", &HmcState::draw_log_density}};
+                              {"draw_log_density", &HmcState::draw_log_density},
+                              {"draw_statistics", &HmcState::draw_statistics}};
 
 } // namespace
 
@@ -56,6 +59,28 @@ void read_hmc_checkpoint(const std::string& path, HmcSampler& sampler,
     st.*block.member = f.read_rows(std::string("/hmc/") + block.name, sampler.partition());
   sampler.set_state(st);
   note_restart(path, st.iteration);
+}
+
+HmcSummary run_hmc_with_checkpoints(HmcSampler& sampler, const ConstMatrixRef& local_start,
+                                    const CheckpointSettings& checkpoints,
+                                    const RunIdentity& identity) {
+  if (checkpoints.restart.empty()) {
+    sampler.set_local_start(local_start);
+  } else {
+    read_hmc_checkpoint(checkpoints.restart, sampler, identity);
+    release_input_file(checkpoints.restart);
+  }
+  const StopSignals stop_signals;
+  const HmcSummary summary = sampler.run([&](const HmcSampler& s, Index done) {
+    if (checkpoints.due(done))
+      write_hmc_checkpoint(checkpoints.file, s, identity);
+  });
+  if (summary.stop_signal) {
+    write_hmc_checkpoint(checkpoints.file, sampler, identity);
+    const HmcSettings& settings = sampler.settings();
+    stop_after_checkpoint(checkpoints, summary, settings.warmup + settings.samples);
+  }
+  return summary;
 }
 
 } // namespace l0svgd

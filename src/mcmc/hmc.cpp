@@ -125,9 +125,6 @@ HmcSampler::HmcSampler(const Model& model, const HmcSettings& settings, MPI_Comm
   integrating_.assign(n, 0);
   diverged_.assign(n, 0);
   inverse_metric_ = Matrix::Ones(n, dim_);
-  active_position_.resize(n, dim_);
-  active_gradient_.resize(n, dim_);
-  active_log_density_.resize(n);
   active_rows_.reserve(n);
   averaging_.assign(n, DualAveraging(settings.target_accept));
   accept_sum_ = Vector::Zero(n);
@@ -137,6 +134,7 @@ HmcSampler::HmcSampler(const Model& model, const HmcSettings& settings, MPI_Comm
   warmup_divergences_.assign(n, 0);
   draws_.resize(n * settings.samples, dim_);
   draw_log_density_.resize(n * settings.samples);
+  draw_statistics_ = Matrix::Zero(n * settings.samples, kDrawStatistics);
 }
 
 void HmcSampler::set_local_start(const ConstMatrixRef& x) {
@@ -155,20 +153,12 @@ void HmcSampler::set_start(const ConstMatrixRef& all_chains) {
   position_ = all_chains.middleRows(partition_.local_begin(), partition_.n_local());
 }
 
-void HmcSampler::evaluate_rows(const ConstMatrixRef& x, VectorRef log_density,
-                               MatrixRef gradient) const {
-  LogEventScope event(events_.gradient);
+void HmcSampler::evaluate_chain(Index l) {
   try {
-    model_.evaluate(x, log_density, gradient);
+    model_.evaluate(proposal_.row(l), proposal_log_density_.segment(l, 1),
+                    proposal_gradient_.row(l));
   } catch (const ModelError&) {
-    // The block failed as a whole: evaluate row by row so that only the failing chains diverge.
-    for (Index i = 0; i < x.rows(); ++i) {
-      try {
-        model_.evaluate(x.row(i), log_density.segment(i, 1), gradient.row(i));
-      } catch (const ModelError&) {
-        log_density(i) = std::numeric_limits<double>::quiet_NaN();
-      }
-    }
+    proposal_log_density_(l) = std::numeric_limits<double>::quiet_NaN();
   }
 }
 
@@ -183,8 +173,8 @@ void HmcSampler::evaluate_start() {
   raise_if_any(!message.empty(), message, comm_);
   run_collectively(
       [&] {
-        if (n > 0)
-          model_.evaluate(position_, log_density_, gradient_);
+        for (Index l = 0; l < n; ++l) // one chain per call, as in evaluate_proposals
+          model_.evaluate(position_.row(l), log_density_.segment(l, 1), gradient_.row(l));
         evaluations_ += n;
         for (Index l = 0; l < n; ++l)
           if (!row_finite(log_density_, gradient_, l))
@@ -211,25 +201,18 @@ void HmcSampler::hamiltonian(const Vector& log_density, VectorRef energy) const 
 }
 
 void HmcSampler::evaluate_proposals() {
-  const Index n = partition_.n_local();
+  LogEventScope event(events_.gradient);
+  // One chain per call, not the block of a rank's chains: a batched product rounds differently for
+  // different block sizes, and HMC amplifies a 1e-16 difference into different draws, so a chain's
+  // trajectory would depend on how many chains share its rank and on which of them diverged. A
+  // model failing for one chain makes only that chain diverge.
   active_rows_.clear();
-  for (Index l = 0; l < n; ++l)
-    if (integrating_[l])
+  for (Index l = 0; l < partition_.n_local(); ++l)
+    if (integrating_[l]) {
       active_rows_.push_back(l);
-  const Index m = static_cast<Index>(active_rows_.size());
-  evaluations_ += m;
-  if (m == n) {
-    evaluate_rows(proposal_, proposal_log_density_, proposal_gradient_);
-  } else if (m > 0) {
-    for (Index k = 0; k < m; ++k)
-      active_position_.row(k) = proposal_.row(active_rows_[k]);
-    evaluate_rows(active_position_.topRows(m), active_log_density_.head(m),
-                  active_gradient_.topRows(m));
-    for (Index k = 0; k < m; ++k) {
-      proposal_log_density_(active_rows_[k]) = active_log_density_(k);
-      proposal_gradient_.row(active_rows_[k]) = active_gradient_.row(k);
+      evaluate_chain(l);
     }
-  }
+  evaluations_ += static_cast<Index>(active_rows_.size());
   for (Index l : active_rows_)
     if (!row_finite(proposal_log_density_, proposal_gradient_, l)) {
       diverged_[l] = 1;
@@ -389,6 +372,10 @@ void HmcSampler::transition(Index iteration, bool warmup) {
       divergences_[l] += diverged_[l];
       draws_.row(l * settings_.samples + sample) = position_.row(l);
       draw_log_density_(l * settings_.samples + sample) = log_density_(l);
+      auto stats = draw_statistics_.row(l * settings_.samples + sample);
+      stats(kAcceptProbability) = accept;
+      stats(kDiverging) = diverged_[l] ? 1.0 : 0.0;
+      stats(kStepSize) = trajectory_step_(l);
     }
   }
   ++window_transitions_;
@@ -540,6 +527,8 @@ HmcState HmcSampler::state() const {
   st.variance_m2 = variance_.squared_deviations();
   st.draws = Eigen::Map<const Matrix>(draws_.data(), n, settings_.samples * dim_);
   st.draw_log_density = Eigen::Map<const Matrix>(draw_log_density_.data(), n, settings_.samples);
+  st.draw_statistics =
+      Eigen::Map<const Matrix>(draw_statistics_.data(), n, settings_.samples * kDrawStatistics);
   return st;
 }
 
@@ -557,6 +546,7 @@ void HmcSampler::set_state(const HmcState& st) {
     check(*m, dim_, "a chain block");
   check(st.draws, settings_.samples * dim_, "the draws");
   check(st.draw_log_density, settings_.samples, "the draws' log p");
+  check(st.draw_statistics, settings_.samples * kDrawStatistics, "the draws' statistics");
   require_input(st.iteration >= 0 && st.iteration <= settings_.warmup + settings_.samples,
                 "HMC state: iteration " + std::to_string(st.iteration) + " is outside the run");
   iteration_ = st.iteration;
@@ -583,6 +573,8 @@ void HmcSampler::set_state(const HmcState& st) {
   inverse_metric_ = st.inverse_metric;
   Eigen::Map<Matrix>(draws_.data(), n, settings_.samples * dim_) = st.draws;
   Eigen::Map<Matrix>(draw_log_density_.data(), n, settings_.samples) = st.draw_log_density;
+  Eigen::Map<Matrix>(draw_statistics_.data(), n, settings_.samples * kDrawStatistics) =
+      st.draw_statistics;
 }
 
 void HmcSampler::judge(const HmcSummary& summary) const {
@@ -611,23 +603,26 @@ void HmcSampler::judge(const HmcSummary& summary) const {
                      "; do not use them as a reference: run longer (-hmc_warmup, -hmc_samples)");
 }
 
-Matrix HmcSampler::gather_draws() const {
-  const Index width = settings_.samples * dim_;
-  Matrix all(partition_.n_global() * settings_.samples, dim_);
-  // A chain's draws are contiguous in the row-major blocks, so one gathered row per chain.
-  Eigen::Map<const Matrix> local(draws_.data(), partition_.n_local(), width);
+Matrix HmcSampler::gather_per_draw(const double* local_rows, Index columns) const {
+  // A chain's rows are contiguous in the row-major blocks, so one gathered row per chain.
+  const Index width = settings_.samples * columns;
+  Matrix all(partition_.n_global() * settings_.samples, columns);
+  Eigen::Map<const Matrix> local(local_rows, partition_.n_local(), width);
   Eigen::Map<Matrix> global(all.data(), partition_.n_global(), width);
   RowGather(partition_, width, comm_).gather(local, global);
   return all;
 }
 
+Matrix HmcSampler::gather_draws() const {
+  return gather_per_draw(draws_.data(), dim_);
+}
+
 Vector HmcSampler::gather_draw_log_density() const {
-  const Index width = settings_.samples;
-  Vector all(partition_.n_global() * width);
-  Eigen::Map<const Matrix> local(draw_log_density_.data(), partition_.n_local(), width);
-  Eigen::Map<Matrix> global(all.data(), partition_.n_global(), width);
-  RowGather(partition_, width, comm_).gather(local, global);
-  return all;
+  return gather_per_draw(draw_log_density_.data(), 1).col(0);
+}
+
+Matrix HmcSampler::gather_draw_statistics() const {
+  return gather_per_draw(draw_statistics_.data(), kDrawStatistics);
 }
 
 HmcChainStats HmcSampler::gather_chain_stats() const {

@@ -7,7 +7,8 @@
 #     (2 ranks, without and with the variant options: the same final particles)
 # A restart checkpoints every 7 iterations (every $COMPARE_CHECKPOINT_EVERY if set) on 1 and on 4 ranks,
 # resumes from the last checkpoint written on 4 and 2 ranks, and on 1, checks that each resumed run
-# records the checkpoint it resumed, and compares /particles (the datasets in $COMPARE_DATASETS if set).
+# records the checkpoint it resumed, and compares /particles (the datasets in $COMPARE_DATASETS if set;
+# with ranks, /particles and /log_density by default).
 set -eu
 mode="$1"; tol="$2"; work="$3"; exe="$4"; input="$5"; shift 5
 mkdir -p "$work"
@@ -22,8 +23,9 @@ if [ "$mode" = variant ]; then
 elif [ "$mode" = ranks ]; then
   for np in 1 2 3 4; do run "$np" "$@" -output_file "$work/np$np.h5"; done
   for np in 2 3 4; do
-    h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" /particles /particles
-    h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" /log_density /log_density
+    for d in ${COMPARE_DATASETS:-/particles /log_density}; do
+      h5diff -d "$tol" "$work/np1.h5" "$work/np$np.h5" "$d" "$d"
+    done
   done
 else
   # Checkpoints written on 1 and on 4 ranks, resumed on 4 and 2, and on 1.

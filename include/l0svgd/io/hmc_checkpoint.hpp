@@ -18,4 +18,12 @@ void write_hmc_checkpoint(const std::string& path, const HmcSampler& sampler,
 /// that a run with `identity` can resume; then restores `sampler` from it.
 void read_hmc_checkpoint(const std::string& path, HmcSampler& sampler, const RunIdentity& identity);
 
+/// Collective: runs `sampler` from this rank's `local_start` rows or, with checkpoints.restart,
+/// from that checkpoint; writes a checkpoint every checkpoints.every iterations and, when a stop
+/// signal ends the run early, a last one before throwing the Interrupted error that says how to
+/// resume. The one HMC phase of every task that samples with HMC.
+HmcSummary run_hmc_with_checkpoints(HmcSampler& sampler, const ConstMatrixRef& local_start,
+                                    const CheckpointSettings& checkpoints,
+                                    const RunIdentity& identity);
+
 } // namespace l0svgd

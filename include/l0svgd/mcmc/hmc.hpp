@@ -50,6 +50,14 @@ HmcSettings configure_hmc(Options& options);
 /// "diag" or "identity", as the option spells it.
 const char* mass_matrix_name(MassMatrixType type);
 
+/// The columns of HmcSampler::gather_draw_statistics: what the transition that produced a draw did.
+enum HmcDrawStatistic : Index {
+  kAcceptProbability, ///< min(1, exp(H₀ − H₁)), 0 for a divergent trajectory
+  kDiverging,         ///< 1 if the trajectory diverged (and was rejected), else 0
+  kStepSize,          ///< the leapfrog step of the transition (the jittered averaged step)
+  kDrawStatistics
+};
+
 /// Per-chain results in chain order, identical on every rank.
 struct HmcChainStats {
   Vector step_size;               ///< step size used for sampling
@@ -102,9 +110,10 @@ struct HmcState {
   Matrix counters;
   Matrix position, gradient, inverse_metric; ///< n_local × d
   Matrix variance_mean, variance_m2;         ///< BlockVariance's running sums, n_local × d
-  /// The draws kept so far (n_local × samples·d, chain s's draws in row order; the rest zero) and
-  /// their log p (n_local × samples).
-  Matrix draws, draw_log_density;
+  /// The draws kept so far (n_local × samples·d, chain s's draws in row order; the rest zero),
+  /// their log p (n_local × samples) and their transitions' statistics (n_local × samples·3, as
+  /// HmcDrawStatistic orders them).
+  Matrix draws, draw_log_density, draw_statistics;
 };
 
 class HmcSampler;
@@ -172,6 +181,9 @@ public:
   Matrix gather_draws() const;
   /// Collective: log p of every draw, in the order of gather_draws.
   Vector gather_draw_log_density() const;
+  /// Collective: (n_chains · samples) × kDrawStatistics, each draw's transition statistics
+  /// (HmcDrawStatistic), in the order of gather_draws.
+  Matrix gather_draw_statistics() const;
   /// Collective: per-chain statistics in chain order.
   HmcChainStats gather_chain_stats() const;
 
@@ -190,7 +202,9 @@ private:
   void leapfrog(Index steps);
   void reflect_into_box();
   void evaluate_proposals();
-  void evaluate_rows(const ConstMatrixRef& x, VectorRef log_density, MatrixRef gradient) const;
+  /// Collective: every chain's rows of a per-draw array (n_local · samples × columns, row-major).
+  Matrix gather_per_draw(const double* local_rows, Index columns) const;
+  void evaluate_chain(Index l); ///< proposal l into its log density and gradient; NaN if it fails
   void find_reasonable_steps();
   void transition(Index iteration, bool warmup);
   void update_metric();
@@ -221,9 +235,7 @@ private:
   Vector trajectory_step_; // the step of the current trajectory (step_, jittered if asked)
   Vector moving_step_;     // trajectory_step_ for chains still integrating, 0 for the others
   std::vector<char> all_chains_, integrating_, diverged_;
-  Matrix inverse_metric_;                    // n_local × d
-  Matrix active_position_, active_gradient_; // compaction buffers, n_local × d
-  Vector active_log_density_;
+  Matrix inverse_metric_; // n_local × d
   std::vector<Index> active_rows_;
 
   std::vector<DualAveraging> averaging_;
@@ -238,6 +250,7 @@ private:
 
   Matrix draws_;
   Vector draw_log_density_;
+  Matrix draw_statistics_; // (n_local · samples) × kDrawStatistics
   struct {
     PetscLogEvent leapfrog, gradient, adapt;
   } events_;
