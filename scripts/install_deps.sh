@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every package l0svgd needs on Debian 12 (build, tests, plots, xarray for reading the results,
-# benchmarks; with --bench also PyTorch for the gradient-throughput comparison).
+# Installs every package l0svgd needs on Debian 12 (build, tests and the SLURM they run under, plots,
+# xarray for reading the results, benchmarks; with --bench also PyTorch for the gradient-throughput
+# comparison).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,6 +14,9 @@ packages=(
   libopenblas-dev libopenblas0-pthread
   python3-numpy python3-scipy python3-h5py python3-matplotlib
   python3-xarray python3-netcdf4 python3-h5netcdf
+  # The SLURM test (tests/cli/slurm.sh) runs a one-node cluster; slurmd's mpi/pmix plugin loads
+  # libpmix.so, which libpmix-dev provides.
+  slurmctld slurmd slurm-client munge libpmix-dev
 )
 # The PyTorch comparison (bench/run_hyper_gradient_bench.sh) alone needs torch, a large package: only
 # with --bench, so that building and testing stay quick to set up.
