@@ -383,14 +383,17 @@ void HmcSampler::transition(Index iteration, bool warmup) {
 
 void HmcSampler::monitor(Index iteration, Index first_iteration, double start_seconds) {
   const Index n_global = partition_.n_global();
-  Matrix local(partition_.n_local(), 3), all(n_global, 3);
+  Matrix local(partition_.n_local(), 4), all(n_global, 4);
   for (Index l = 0; l < partition_.n_local(); ++l) {
     local(l, 0) = step_(l);
     local(l, 1) =
         window_accept_sum_(l) / static_cast<double>(std::max<Index>(window_transitions_, 1));
-    local(l, 2) = static_cast<double>(divergences_[l] + warmup_divergences_[l]);
+    // Apart, as in the final summary, which counts the sampling phase's only: early warm-up
+    // steps are too long by design and diverge often.
+    local(l, 2) = static_cast<double>(divergences_[l]);
+    local(l, 3) = static_cast<double>(warmup_divergences_[l]);
   }
-  RowGather(partition_, 3, comm_).gather(local, all);
+  RowGather(partition_, 4, comm_).gather(local, all);
   window_accept_sum_.setZero();
   window_transitions_ = 0;
   const Index total = settings_.warmup + settings_.samples;
@@ -403,7 +406,8 @@ void HmcSampler::monitor(Index iteration, Index first_iteration, double start_se
                 format("%.2f", elapsed), " s ETA ", format("%.2f", eta), " s step [",
                 format("%.3e", all.col(0).minCoeff()), ", ", format("%.3e", all.col(0).maxCoeff()),
                 "] accept ", format("%.3f", all.col(1).mean()), " divergent ",
-                static_cast<Index>(all.col(2).sum()));
+                static_cast<Index>(all.col(2).sum()), " (warm-up ",
+                static_cast<Index>(all.col(3).sum()), ")");
 }
 
 void HmcSampler::iterate(double start_seconds) {
