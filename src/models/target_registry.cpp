@@ -1,5 +1,7 @@
 #include "l0svgd/models/target_registry.hpp"
 
+#include <stdexcept>
+
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/models/banana.hpp"
 #include "l0svgd/models/gaussian.hpp"
@@ -11,9 +13,12 @@
 
 namespace l0svgd {
 
-// Families register here, one line each; their builders live beside their models.
-const std::vector<TargetEntry>& target_registry() {
-  static const std::vector<TargetEntry> registry = {
+namespace {
+
+// The built-in families register here, one line each; their builders live beside their models.
+// Applications built on the library add theirs with register_target.
+std::vector<TargetEntry>& registry_storage() {
+  static std::vector<TargetEntry> registry = {
       {"gaussian", "multivariate Gaussian N(mean, cov)", make_gaussian_builder},
       {"gmm", "Gaussian mixture with exact sampler", make_gmm_builder},
       {"banana", "2-D banana-shaped density", make_banana_builder},
@@ -24,6 +29,22 @@ const std::vector<TargetEntry>& target_registry() {
        make_hyperelastic_builder},
   };
   return registry;
+}
+
+} // namespace
+
+const std::vector<TargetEntry>& target_registry() {
+  return registry_storage();
+}
+
+void register_target(TargetEntry entry) {
+  if (entry.name.empty() || !entry.make)
+    throw std::invalid_argument("register_target: a target needs a name and a builder");
+  for (const auto& existing : registry_storage())
+    if (existing.name == entry.name)
+      throw std::invalid_argument("register_target: a target named '" + entry.name +
+                                  "' is already registered");
+  registry_storage().push_back(std::move(entry));
 }
 
 std::unique_ptr<TargetBuilder> configure_target(Options& options, const std::string& default_type) {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/models/banana.hpp"
@@ -199,4 +200,23 @@ TEST_CASE("logreg options: the data file is required and checked", "[registry]")
   const auto labels = test::write_scratch("registry_labels.csv", "1,2,1\n3,4,2\n");
   CHECK_THROWS_WITH(build("-target_type logreg -target_data " + labels),
                     Contains("registry_labels.csv") && Contains("not 0 or 1"));
+}
+
+TEST_CASE("a registered target is selectable and a taken name is refused", "[registry]") {
+  // A family added at run time, as an application linking the library does: a Gaussian under
+  // another name. Registration lasts for the process, so it is done once.
+  static const bool registered = [] {
+    register_target({"registered_gaussian", "test family",
+                     [] { return target_registry().front().make(); }});
+    return true;
+  }();
+  CHECK(registered);
+  CHECK(target_registry().back().name == "registered_gaussian");
+  const auto model = build("-target_type registered_gaussian -target_dim 3");
+  CHECK(model->dim() == 3);
+  CHECK_THROWS_AS(register_target({"gaussian", "again", target_registry().front().make}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(register_target({"", "no name", target_registry().front().make}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(register_target({"no_builder", "none", nullptr}), std::invalid_argument);
 }

@@ -11,8 +11,8 @@
 
 namespace l0svgd {
 
-/// Reads one target family's options (`configure`, no side effects, safe in help mode) and later builds
-/// the model (`build`, may read data files; collective on `comm`).
+/// Reads one target family's options (`configure`, no side effects, safe in help mode) and later
+/// builds the model (`build`, may read data files; collective on `comm`).
 class TargetBuilder {
 public:
   virtual ~TargetBuilder() = default;
@@ -27,11 +27,17 @@ struct TargetEntry {
   std::function<std::unique_ptr<TargetBuilder>()> make;
 };
 
-/// Every target family, in `-help` order.
+/// Every target family, in `-help` order: the built-in ones, then those added by register_target.
 const std::vector<TargetEntry>& target_registry();
 
-/// Reads `-target_type` and configures that family (every family in help mode, returning the default
-/// one). Not collective; same result on every rank.
+/// Adds a target family, selectable with `-target_type entry.name`, for an application that links
+/// the library and calls run_application (docs/adding_a_model.md). Call it on every rank, in the
+/// same order, before run_application; not thread-safe, not collective. Throws
+/// std::invalid_argument if the name is empty or taken, or there is no builder.
+void register_target(TargetEntry entry);
+
+/// Reads `-target_type` and configures that family (every family in help mode, returning the
+/// default one). Not collective; same result on every rank.
 std::unique_ptr<TargetBuilder> configure_target(Options& options,
                                                 const std::string& default_type = "gaussian");
 
