@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/progress.hpp"
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/mcmc/diagnostics.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
@@ -397,17 +398,15 @@ void HmcSampler::monitor(Index iteration, Index first_iteration, double start_se
   window_accept_sum_.setZero();
   window_transitions_ = 0;
   const Index total = settings_.warmup + settings_.samples;
-  const double elapsed = MPI_Wtime() - start_seconds;
   // A resumed run's rate is that of its own iterations.
-  const double eta = elapsed / static_cast<double>(iteration - first_iteration) *
-                     static_cast<double>(total - iteration);
-  logger().info("  HMC ", iteration, "/", total,
-                iteration <= settings_.warmup ? " warm-up" : " sampling", " time ",
-                format("%.2f", elapsed), " s ETA ", format("%.2f", eta), " s step [",
-                format("%.3e", all.col(0).minCoeff()), ", ", format("%.3e", all.col(0).maxCoeff()),
-                "] accept ", format("%.3f", all.col(1).mean()), " divergent ",
-                static_cast<Index>(all.col(2).sum()), " (warm-up ",
-                static_cast<Index>(all.col(3).sum()), ")");
+  logger().info(
+      "  HMC ", iteration, "/", total, iteration <= settings_.warmup ? " warm-up " : " sampling ",
+      Progress::time_eta(MPI_Wtime() - start_seconds, iteration - first_iteration,
+                         total - iteration),
+      " step [", format("%.3e", all.col(0).minCoeff()), ", ", format("%.3e", all.col(0).maxCoeff()),
+      "] accept ", format("%.3f", all.col(1).mean()), " divergent ",
+      static_cast<Index>(all.col(2).sum()), " (warm-up ", static_cast<Index>(all.col(3).sum()),
+      ")");
 }
 
 void HmcSampler::iterate(double start_seconds) {

@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/progress.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
@@ -311,6 +312,8 @@ ViResult GaussianMixtureVi::run(const GaussianMixture& initial, double time_offs
   const double start_time = MPI_Wtime();
   double metric_time = 0;
   const auto clock = [&] { return time_offset + (MPI_Wtime() - start_time) - metric_time; };
+  // Silent between records otherwise: a line every Progress::kDefaultInterval seconds.
+  Progress progress(state.iteration, settings_.iterations);
   ViResult result{initial, 0.0, 0, {}, 0, {}};
   Vector gradient(stepper.n_parameters());
   const PetscLogEvent iteration_event = log_event("L0ViIteration");
@@ -339,6 +342,11 @@ ViResult GaussianMixtureVi::run(const GaussianMixture& initial, double time_offs
       result.elbo = elbo;
       result.iterations = t;
       break;
+    }
+    if (progress.due()) {
+      logger().info("  VI ", t, "/", settings_.iterations, " ", progress.time_eta(t), " ELBO ",
+                    format("%.6e", elbo));
+      progress.printed();
     }
     stepper.elbo_gradient(elbo, gradient);
     adam_step(state, gradient, settings_.step);

@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/progress.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/optim/l0_gates.hpp"
 #include "l0svgd/optim/l0_path_exchange.hpp"
@@ -245,20 +246,35 @@ L0Result L0Sparsifier::run(const ConstVectorRef& theta0) {
     logger().info("L0 lambda ", p.lambda, ": ", p.active, " active, loss ", p.loss, ", R^2 ",
                   p.r_squared, " (", p.iterations, " TAO iterations, ", p.reason, ")");
   };
+  const Index n_stages = static_cast<Index>(settings_.lambdas.size());
   if (settings_.continuation) {
+    Progress progress(0, n_stages);
     for (double lambda : settings_.lambdas) {
       result.path.push_back(solve_stage(lambda, x));
       log_stage(result.path.back());
+      logger().info("  L0 path: ", result.path.size(), "/", n_stages, " stages, ",
+                    progress.time_eta(static_cast<Index>(result.path.size())));
     }
   } else {
     // Every stage starts from the pretrained network, so it is the same computation on whichever
-    // rank solves it.
+    // rank solves it. The stages are logged together at the end; meanwhile rank 0 reports its own
+    // share (stage i is solved by rank i mod P).
     const Vector start = x;
+    int rank = 0, ranks = 1;
+    MPI_Comm_rank(comm_, &rank);
+    MPI_Comm_size(comm_, &ranks);
+    const Index own = (n_stages - rank + ranks - 1) / ranks;
+    Progress progress(0, own);
+    Index solved = 0;
     result.path = solve_stages_round_robin(
         settings_.lambdas.size(),
         [&](size_t i) {
           Vector stage_x = start;
-          return solve_stage(settings_.lambdas[i], stage_x);
+          L0PathPoint point = solve_stage(settings_.lambdas[i], stage_x);
+          ++solved;
+          logger().info("  L0 path: lambda ", point.lambda, " solved, ", solved, "/", own,
+                        " of rank 0's stages (", n_stages, " in all), ", progress.time_eta(solved));
+          return point;
         },
         comm_);
     for (const auto& p : result.path)

@@ -3,6 +3,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/profiling.hpp"
+#include "l0svgd/core/progress.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
 #include "l0svgd/parallel/gather.hpp"
 #include "l0svgd/parallel/partition.hpp"
@@ -152,8 +153,17 @@ MultistartResult Multistart::run() {
     Matrix local(partition.n_local(), row.width());
     bool failed = false;
     std::string message;
+    // Searches on an expensive model take long: rank 0 reports its own share every
+    // Progress::kDefaultInterval seconds.
+    Progress progress(0, partition.n_local());
     try {
       for (Index s = 0; s < partition.n_local(); ++s) {
+        if (s > 0 && progress.due()) {
+          logger().info("  multistart: ", s, "/", partition.n_local(),
+                        " of rank 0's local searches (", n_starts, " in all), ",
+                        progress.time_eta(s));
+          progress.printed();
+        }
         const MapResult map =
             solver_.solve(result.starts.row(partition.local_begin() + s).transpose(), false);
         const RepairedHessian h =
