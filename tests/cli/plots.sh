@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The plot scripts on small outputs: a pair plot of an SVGD ensemble against HMC draws of the same
+# target, a pair plot of a stored snapshot, and the convergence history. Each must write a readable
+# PNG and print the moments of the files it was given; a bad parameter is refused.
+# Usage: plots.sh <workdir> <l0svgd> <source dir>
+set -u
+work="$1"; exe="$2"; src="$3"
+rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
+status=0
+bad() { echo "FAIL: $*"; status=1; }
+run=(timeout 120 mpirun -n 2 --oversubscribe "$exe" -target_type banana -log_level warning)
+"${run[@]}" -task svgd -svgd_particles 100 -svgd_iterations 200 -svgd_ksd_every 20 -output_every 100 \
+  -output_file svgd.h5 || bad "SVGD run"
+"${run[@]}" -task hmc -hmc_chains 4 -hmc_warmup 300 -hmc_samples 500 -output_file hmc.h5 || bad "HMC run"
+
+plot() { /usr/bin/python3 "$src/scripts/$1" "${@:2}"; }
+plot plot_pairs.py svgd.h5 --reference hmc.h5 -o pairs.png > pairs.txt || bad "plot_pairs.py"
+plot plot_pairs.py svgd.h5 --dataset /history/particles --snapshot -1 --parameters x1 -o snap.png \
+  > snap.txt || bad "plot_pairs.py --snapshot"
+plot plot_history.py svgd.h5 -o history.png > history.txt || bad "plot_history.py"
+# What the scripts printed is what the files hold; the images open and have their panels' size.
+/usr/bin/python3 - << 'PY' || bad "printed moments or images"
+import re
+import h5py
+import matplotlib.image as mpimg
+import numpy as np
+
+x, ref = h5py.File("svgd.h5")["particles"][()], h5py.File("hmc.h5")["particles"][()]
+lines = open("pairs.txt").read().splitlines()
+for j, name in enumerate(("x0", "x1")):
+    m = re.match(rf"{name}: mean (\S+) sd (\S+); reference mean (\S+) sd (\S+)$", lines[j])
+    assert m, lines[j]
+    got = [float(v) for v in m.groups()]
+    want = [x[:, j].mean(), x[:, j].std(ddof=1), ref[:, j].mean(), ref[:, j].std(ddof=1)]
+    assert np.allclose(got, want, rtol=1e-3, atol=1e-3), (name, got, want)
+last = h5py.File("svgd.h5")["history/particles"][-1]
+m = re.match(r"x1: mean (\S+) sd (\S+)$", open("snap.txt").readline().strip())
+assert m and np.isclose(float(m.group(1)), last[:, 1].mean(), rtol=1e-3, atol=1e-3), open("snap.txt").read()
+h = h5py.File("svgd.h5")["history"]
+ksd = h["ksd_squared"][()]
+final = ksd[np.isfinite(ksd)][-1]
+m = re.match(r"svgd.h5: final KSD² (\S+) at iteration 200,", open("history.txt").readline())
+assert m and np.isclose(float(m.group(1)), final, rtol=1e-3), open("history.txt").read()
+for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300)):
+    img = mpimg.imread(png)
+    assert img.shape[0] >= min_size and img.shape[1] >= min_size, (png, img.shape)
+    assert img[..., :3].std() > 0.01, f"{png} is blank"
+PY
+out=$(plot plot_pairs.py svgd.h5 --parameters nosuch -o never.png 2>&1) && bad "an unknown parameter was accepted"
+grep -q "'nosuch' is neither a parameter name nor an index" <<< "$out" || bad "message: $out"
+[ -e never.png ] && bad "an image was written for a bad parameter"
+[ "$status" -eq 0 ] && echo "plots: ok"
+exit "$status"
