@@ -5,7 +5,6 @@
 #include <string>
 
 #include "l0svgd/core/log.hpp"
-#include "l0svgd/core/progress.hpp"
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/svgd/engine.hpp"
 
@@ -33,12 +32,14 @@ SvgdRunSummary run_iterations(Engine& engine, const SvgdSettings& settings, cons
     const Index every = settings.monitor_every;
     if (every > 0 && (info.iteration % every == 0 || last)) {
       const std::string more = extra();
-      logger().info("  ", info.iteration, " ", label, " ",
-                    Progress::time_eta(MPI_Wtime() - start, engine.iteration() - first,
-                                       total - engine.iteration()),
-                    more, " |step| ", format("%.4e", info.step_norm), " rel ",
-                    format("%.4e", info.relative_step_norm), " h ", format("%.4e", info.bandwidth),
-                    " mean log p ", format("%.6e", info.mean_log_density), " KSD^2 ",
+      const double elapsed = MPI_Wtime() - start;
+      const double eta = elapsed / static_cast<double>(engine.iteration() - first) *
+                         static_cast<double>(total - engine.iteration());
+      logger().info("  ", info.iteration, " ", label, " time ", format("%.2f", elapsed), " s ETA ",
+                    format("%.2f", eta), " s", more, " |step| ", format("%.4e", info.step_norm),
+                    " rel ", format("%.4e", info.relative_step_norm), " h ",
+                    format("%.4e", info.bandwidth), " mean log p ",
+                    format("%.6e", info.mean_log_density), " KSD^2 ",
                     info.has_ksd ? format("%.4e", info.ksd_squared) : std::string("-"));
     }
     if (summary.converged)
