@@ -206,8 +206,8 @@ TEST_CASE("a registered target is selectable and a taken name is refused", "[reg
   // A family added at run time, as an application linking the library does: a Gaussian under
   // another name. Registration lasts for the process, so it is done once.
   static const bool registered = [] {
-    register_target({"registered_gaussian", "test family",
-                     [] { return target_registry().front().make(); }});
+    register_target(
+        {"registered_gaussian", "test family", [] { return target_registry().front().make(); }});
     return true;
   }();
   CHECK(registered);
