@@ -31,9 +31,10 @@ trap finish EXIT
 if ! srun --mpi=list 2>&1 | grep -q pmix; then
   echo "SKIPPED: this SLURM has no PMIx plugin (srun --mpi=list)"; exit 77
 fi
-# state <job>: its state while slurmctld remembers it (MinJobAge), e.g. COMPLETED, FAILED, RUNNING.
-state() { scontrol show job "$1" -o 2> /dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-exit_code() { scontrol show job "$1" -o 2> /dev/null | sed -n 's/.* ExitCode=\([0-9]*\):.*/\1/p'; }
+# job_field <job> <name>: a field of the job's record while slurmctld remembers it (MinJobAge).
+job_field() { scontrol show job "$1" -o 2> /dev/null | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
+state() { job_field "$1" JobState; } # e.g. COMPLETED, FAILED, RUNNING
+exit_code() { job_field "$1" ExitCode | cut -d: -f1; }
 # wait_job <job> <seconds>: until it has ended.
 wait_job() {
   local deadline=$((SECONDS + $2))
@@ -77,9 +78,9 @@ else
     bad "the stopped job's log does not name its checkpoint"
   wait_job "$second" 180
   [ "$(state "$second")" = COMPLETED ] || { bad "resumed job $second: $(state "$second")"; cat l0svgd-"$second".out; }
-  [ "$(scontrol show job "$second" -o | sed -n 's/.* NumTasks=\([0-9]*\) .*/\1/p')" = 2 ] ||
+  [ "$(job_field "$second" NumTasks)" = 2 ] ||
     bad "the resubmitted job does not have the first one's 2 tasks"
-  h5diff -d 1e-12 straight.h5 stopped.h5 /particles /particles > /dev/null ||
+  /usr/bin/python3 "$src/tests/cli/h5compare.py" 1e-12 straight.h5 stopped.h5 /particles ||
     bad "the resumed job's particles differ from the uninterrupted run's"
   [ -n "$(attr stopped.h5 restarted_from 2> /dev/null)" ] || bad "stopped.h5 does not record its restart"
 fi
