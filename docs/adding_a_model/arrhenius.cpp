@@ -33,6 +33,7 @@ ArrheniusModel::ArrheniusModel(const RateData& data, double noise_sd, const Vect
   if (prior_mean.size() != 2 || prior_sd.size() != 2 || !prior_mean.allFinite() ||
       !prior_sd.allFinite() || !(prior_sd.array() > 0).all())
     throw InputError("arrhenius: the prior needs 2 finite means and 2 positive finite sds");
+  inv_prior_var_ = prior_sd_.array().square().inverse().matrix();
   design_.col(0).setOnes();
   design_.col(1) = -(kGasConstant * data.temperature.array()).inverse().matrix();
 }
@@ -47,17 +48,16 @@ void ArrheniusModel::evaluate(const ConstMatrixRef& x, VectorRef log_density,
   residual_.rowwise() += log_rate_.transpose();
   log_density = -0.5 * inv_var * residual_.rowwise().squaredNorm();
   gradient.noalias() = inv_var * residual_ * design_;
-  const Vector inv_prior_var = prior_sd_.array().square().inverse().matrix();
   for (Index j = 0; j < 2; ++j) {
     const auto centred = (x.col(j).array() - prior_mean_(j));
-    log_density.array() -= 0.5 * inv_prior_var(j) * centred.square();
-    gradient.col(j).array() -= inv_prior_var(j) * centred;
+    log_density.array() -= 0.5 * inv_prior_var_(j) * centred.square();
+    gradient.col(j).array() -= inv_prior_var_(j) * centred;
   }
 }
 
 DenseMatrix ArrheniusModel::hessian(const ConstVectorRef&) const {
   DenseMatrix h = -(design_.transpose() * design_) / (noise_sd_ * noise_sd_);
-  h.diagonal().array() -= prior_sd_.array().square().inverse();
+  h.diagonal() -= inv_prior_var_;
   return h;
 }
 

@@ -61,6 +61,7 @@ private:
   Vector log_rate_;
   double noise_sd_;
   Vector prior_mean_, prior_sd_;
+  Vector inv_prior_var_;    ///< 1 / prior_sd², computed once
   mutable Matrix residual_; ///< n × m workspace, kept between calls so evaluate does not allocate
 };
 
