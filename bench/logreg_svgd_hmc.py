@@ -20,14 +20,13 @@ import argparse
 import csv
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
 import h5py
 import numpy as np
 
+import examples  # bench/examples.py: its run() starts l0svgd under mpirun and stops on a failure
 import provenance  # bench/provenance.py, beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,14 +48,9 @@ def reference():
 
 
 def run(build, input_file, extra, out):
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    cmd = ["mpirun", "--oversubscribe", "-n", str(RANKS), os.path.join(build, "l0svgd"), input_file, *extra,
-           "-output_file", out, "-log_level", "warning"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    examples.run(os.path.join(build, "l0svgd"), RANKS, [input_file, *extra], out)
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit("l0svgd failed: " + " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
     with h5py.File(out, "r") as f:
         x = f["particles"][()]
         if "hmc" in f:
