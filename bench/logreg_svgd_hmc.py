@@ -7,6 +7,7 @@ Both run through l0svgd on 2 ranks, side by side in one run of this script:
   svgd N=512   the same with 512 particles
   hmc          inputs/logreg_hmc.yaml as it is (4 chains, 1000 warm-up + 2000 draws, 64 leapfrog steps)
   hmc short    the same with 250 warm-up + 250 draws per chain
+  nuts         inputs/logreg_nuts.yaml as it is (the No-U-Turn Sampler, 4 chains, 1000 warm-up + 2000 draws)
 each with 5 seeds (-seed for SVGD, -hmc_seed for HMC). Reference: data/reference/logreg_breast_cancer_hmc.csv
 (48000 draws of an independent numpy HMC, bench/svgd_accuracy.py). Per run: the mean over the 31 parameters and
 the largest |error of the mean| in reference sds, the median and range of the sd ratio (run / reference), the
@@ -38,6 +39,7 @@ CONFIGS = [
     ("svgd N=512", "inputs/logreg_svgd.yaml", ["-svgd_particles", "512"], "-seed"),
     ("hmc", "inputs/logreg_hmc.yaml", [], "-hmc_seed"),
     ("hmc short", "inputs/logreg_hmc.yaml", ["-hmc_warmup", "250", "-hmc_samples", "250"], "-hmc_seed"),
+    ("nuts", "inputs/logreg_nuts.yaml", [], "-hmc_seed"),
 ]
 
 
@@ -100,7 +102,7 @@ def main():
                 f"`bench/logreg_svgd_hmc.py`, {RANKS} ranks, {opts.seeds} seeds per configuration: median "
                 "[min–max] over the seeds. Errors in reference sds (data/reference/logreg_breast_cancer_hmc.csv); "
                 "wall = the whole command; gradients = particle-gradient evaluations (SVGD: N × iterations, "
-                "without the MAP's; HMC: warm-up included).\n\n"
+                "without the MAP's; HMC and NUTS: warm-up included).\n\n"
                 "| configuration | points | mean error (sd) | max mean error (sd) | sd ratio median | sd ratio min | "
                 "sd ratio max | wall s | gradients | HMC max R̂ / min ESS |\n"
                 "|---|---:|---|---|---|---|---|---|---:|---|\n")

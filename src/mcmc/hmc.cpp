@@ -32,6 +32,11 @@ constexpr Index kMinDiagnosticDraws = 4;
 // or below this bulk ESS (all chains together) they have not mixed, the thresholds of Vehtari et
 // al. (2021) (R̂ < 1.01; ESS > 100, which they ask per chain, here in total).
 constexpr double kStuckAcceptance = 1e-3, kMixedRhat = 1.01, kLeastEss = 100.0;
+// NUTS trajectories that reach the maximum depth are cut short of their U-turn; more than this
+// share of them is worth a warning (Stan warns at any).
+constexpr double kMaxDepthShare = 0.01;
+// 2^30 leapfrog steps per transition is beyond any budget; the cap keeps counts in range.
+constexpr Index kDeepestTree = 30;
 
 const HmcSettings& validated(const HmcSettings& s) {
   require_input(s.n_chains >= 1, "option -hmc_chains: at least one chain is needed");
@@ -40,6 +45,8 @@ const HmcSettings& validated(const HmcSettings& s) {
                 "option -hmc_samples: at least 4 draws per chain are needed (split-Rhat and the "
                 "effective sample size cannot be measured from fewer)");
   require_input(s.leapfrog_steps >= 1, "option -hmc_leapfrog_steps: must be at least 1");
+  require_input(s.max_depth >= 1 && s.max_depth <= kDeepestTree,
+                "option -hmc_max_depth: must lie in [1, 30]");
   require_input(s.target_accept > 0.0 && s.target_accept < 1.0,
                 "option -hmc_target_accept: must lie in (0, 1)");
   require_input(s.initial_step > 0.0 && std::isfinite(s.initial_step),
@@ -66,8 +73,28 @@ HmcSettings configure_hmc(Options& options) {
                              "warm-up iterations per chain (step size and mass matrix adapt)");
   s.samples = options.get_int("hmc_samples", 1000, kMinDiagnosticDraws, most,
                               "kept draws per chain (at least 4: split-Rhat and ESS need them)");
-  s.leapfrog_steps =
-      options.get_int("hmc_leapfrog_steps", 16, 1, most, "leapfrog steps per HMC transition");
+  const std::string algorithm = options.get_choice(
+      "hmc_algorithm", "static", {"static", "nuts"},
+      "static: fixed-length trajectories (-hmc_leapfrog_steps); nuts: the No-U-Turn Sampler, "
+      "trajectories grown until they turn back (-hmc_max_depth)");
+  s.algorithm = algorithm == "nuts" ? HmcAlgorithm::Nuts : HmcAlgorithm::Static;
+  const bool nuts = s.algorithm == HmcAlgorithm::Nuts;
+  // Each algorithm's length option means nothing to the other: given there, it is a mistake.
+  const auto refuse = [&](const char* name, const char* other) {
+    require_input(!options.is_set(name), std::string("option -") + name +
+                                             ": not used by -hmc_algorithm " + algorithm +
+                                             " (it sets " + other + ")");
+  };
+  if (options.help_mode() || !nuts)
+    s.leapfrog_steps = options.get_int("hmc_leapfrog_steps", 16, 1, most,
+                                       "leapfrog steps per static HMC transition");
+  else
+    refuse("hmc_leapfrog_steps", "-hmc_max_depth");
+  if (options.help_mode() || nuts)
+    s.max_depth = options.get_int("hmc_max_depth", 10, 1, kDeepestTree,
+                                  "NUTS: at most 2^depth - 1 leapfrog steps per transition");
+  else
+    refuse("hmc_max_depth", "-hmc_leapfrog_steps");
   s.target_accept = options.get_real("hmc_target_accept", 0.8, 0.0, 1.0,
                                      "dual-averaging target acceptance statistic, in (0, 1)", true);
   require_input(options.help_mode() || s.target_accept < 1.0,
@@ -82,9 +109,9 @@ HmcSettings configure_hmc(Options& options) {
                          "mass matrix: diag (adapted from warm-up draws) or identity");
   s.mass = mass == "identity" ? MassMatrixType::Identity : MassMatrixType::Diagonal;
   s.step_jitter = options.get_real(
-      "hmc_step_jitter", s.step_jitter, 0.0, 1.0,
+      "hmc_step_jitter", nuts ? 0.0 : s.step_jitter, 0.0, 1.0,
       "each transition uses step*(1 + j*U(-1, 1)), against the periodicity of fixed-length "
-      "trajectories; 0 = off");
+      "trajectories; 0 = off (default 0.5 for static, 0 for nuts)");
   require_input(options.help_mode() || s.step_jitter < 1.0,
                 "option -hmc_step_jitter: must be smaller than 1");
   s.monitor_every = options.get_int("hmc_monitor_every", 100, 0, most,
@@ -94,6 +121,10 @@ HmcSettings configure_hmc(Options& options) {
 
 const char* mass_matrix_name(MassMatrixType type) {
   return type == MassMatrixType::Identity ? "identity" : "diag";
+}
+
+const char* hmc_algorithm_name(HmcAlgorithm algorithm) {
+  return algorithm == HmcAlgorithm::Nuts ? "nuts" : "static";
 }
 
 HmcSampler::HmcSampler(const Model& model, const HmcSettings& settings, MPI_Comm comm)
@@ -125,6 +156,15 @@ HmcSampler::HmcSampler(const Model& model, const HmcSettings& settings, MPI_Comm
   moving_step_.resize(n);
   integrating_.assign(n, 0);
   diverged_.assign(n, 0);
+  moved_.assign(n, 0);
+  transition_accept_.resize(n);
+  steps_taken_.assign(n, 0);
+  depth_.assign(n, 0);
+  if (settings_.algorithm == HmcAlgorithm::Nuts) {
+    nuts_ = std::make_unique<NutsTrajectory>(dim_, settings_.max_depth, kMaxEnergyError);
+    nuts_point_.resize(dim_);
+    nuts_step_ = [this](PhasePoint& z, double step) { return nuts_leapfrog(z, step); };
+  }
   inverse_metric_ = Matrix::Ones(n, dim_);
   active_rows_.reserve(n);
   averaging_.assign(n, DualAveraging(settings.target_accept));
@@ -215,30 +255,34 @@ void HmcSampler::evaluate_proposals() {
     }
   evaluations_ += static_cast<Index>(active_rows_.size());
   for (Index l : active_rows_)
+    ++steps_taken_[static_cast<size_t>(l)];
+  for (Index l : active_rows_)
     if (!row_finite(proposal_log_density_, proposal_gradient_, l)) {
       diverged_[l] = 1;
       integrating_[l] = 0;
     }
 }
 
-void HmcSampler::reflect_into_box() {
-  for (Index l = 0; l < partition_.n_local(); ++l) {
-    if (!integrating_[l])
-      continue;
-    for (Index j = 0; j < dim_; ++j) {
-      double& x = proposal_(l, j);
-      int reflections = 0;
-      while ((x < lower_(j) || x > upper_(j)) && reflections < kMaxReflections) {
-        x = x < lower_(j) ? 2.0 * lower_(j) - x : 2.0 * upper_(j) - x;
-        momentum_(l, j) = -momentum_(l, j);
-        ++reflections;
-      }
-      if (reflections == kMaxReflections) {
-        diverged_[l] = 1;
-        integrating_[l] = 0;
-      }
+bool HmcSampler::reflect_row(double* x, double* p) const {
+  bool inside = true;
+  for (Index j = 0; j < dim_; ++j) {
+    int reflections = 0;
+    while ((x[j] < lower_(j) || x[j] > upper_(j)) && reflections < kMaxReflections) {
+      x[j] = x[j] < lower_(j) ? 2.0 * lower_(j) - x[j] : 2.0 * upper_(j) - x[j];
+      p[j] = -p[j];
+      ++reflections;
     }
+    inside = inside && reflections < kMaxReflections;
   }
+  return inside;
+}
+
+void HmcSampler::reflect_into_box() {
+  for (Index l = 0; l < partition_.n_local(); ++l)
+    if (integrating_[l] && !reflect_row(proposal_.row(l).data(), momentum_.row(l).data())) {
+      diverged_[l] = 1;
+      integrating_[l] = 0;
+    }
 }
 
 void HmcSampler::leapfrog(Index steps) {
@@ -334,50 +378,116 @@ void HmcSampler::update_metric() {
 void HmcSampler::transition(Index iteration, bool warmup) {
   const Index n = partition_.n_local();
   draw_momenta(all_chains_);
+  const bool nuts = settings_.algorithm == HmcAlgorithm::Nuts;
   const double jitter = settings_.step_jitter;
   for (Index l = 0; l < n; ++l) {
-    uniform_(l) = rng_[l].uniform();
+    if (!nuts) // the Metropolis test's uniform, drawn before the jitter's
+      uniform_(l) = rng_[l].uniform();
     trajectory_step_(l) =
         jitter > 0.0 ? step_(l) * (1.0 + jitter * (2.0 * rng_[l].uniform() - 1.0)) : step_(l);
   }
+  if (nuts)
+    nuts_trajectories();
+  else
+    static_trajectories();
+  record_transition(iteration, warmup);
+}
+
+void HmcSampler::static_trajectories() {
   hamiltonian(log_density_, start_energy_);
   proposal_ = position_;
   proposal_gradient_ = gradient_;
   proposal_log_density_ = log_density_;
   integrating_ = all_chains_;
   std::fill(diverged_.begin(), diverged_.end(), 0);
+  std::fill(steps_taken_.begin(), steps_taken_.end(), 0);
   leapfrog(settings_.leapfrog_steps);
   hamiltonian(proposal_log_density_, energy_);
-
-  const Index sample = iteration - settings_.warmup;
-  for (Index l = 0; l < n; ++l) {
+  for (Index l = 0; l < partition_.n_local(); ++l) {
     double accept = 0.0;
     if (!diverged_[l]) {
       accept = std::exp(std::min(0.0, start_energy_(l) - energy_(l)));
       if (std::isnan(accept))
         accept = 0.0;
     }
-    if (uniform_(l) < accept) {
+    transition_accept_(l) = accept;
+    moved_[l] = uniform_(l) < accept;
+    depth_[l] = 0;
+    if (moved_[l]) {
       position_.row(l) = proposal_.row(l);
       gradient_.row(l) = proposal_gradient_.row(l);
       log_density_(l) = proposal_log_density_(l);
-      if (!warmup)
-        ++accepted_[l];
     }
+  }
+}
+
+bool HmcSampler::nuts_leapfrog(PhasePoint& z, double step) {
+  const auto metric = inverse_metric_.row(nuts_chain_);
+  z.momentum += 0.5 * step * z.gradient;
+  z.position += step * z.momentum.cwiseProduct(metric);
+  if (has_box_ && !reflect_row(z.position.data(), z.momentum.data()))
+    return false;
+  {
+    LogEventScope event(events_.gradient);
+    ++evaluations_;
+    try {
+      Eigen::Map<Vector> log_density(&z.log_density, 1);
+      model_.evaluate(z.position, log_density, z.gradient);
+    } catch (const ModelError&) {
+      return false;
+    }
+  }
+  if (!std::isfinite(z.log_density) || !z.gradient.allFinite())
+    return false;
+  z.momentum += 0.5 * step * z.gradient;
+  return true;
+}
+
+void HmcSampler::nuts_trajectories() {
+  LogEventScope event(events_.leapfrog);
+  PhasePoint& z = nuts_point_;
+  for (Index l = 0; l < partition_.n_local(); ++l) {
+    nuts_chain_ = l;
+    z.position = position_.row(l);
+    z.momentum = momentum_.row(l);
+    z.gradient = gradient_.row(l);
+    z.log_density = log_density_(l);
+    const NutsResult result =
+        nuts_->transition(z, inverse_metric_.row(l), trajectory_step_(l), rng_[l], nuts_step_);
+    position_.row(l) = z.position;
+    gradient_.row(l) = z.gradient;
+    log_density_(l) = z.log_density;
+    transition_accept_(l) = result.accept_statistic;
+    moved_[l] = result.moved;
+    diverged_[l] = result.diverged;
+    steps_taken_[static_cast<size_t>(l)] = result.leapfrog_steps;
+    depth_[static_cast<size_t>(l)] = result.depth;
+  }
+}
+
+void HmcSampler::record_transition(Index iteration, bool warmup) {
+  const Index sample = iteration - settings_.warmup;
+  for (Index l = 0; l < partition_.n_local(); ++l) {
+    const double accept = transition_accept_(l);
+    if (moved_[l] && !warmup)
+      ++accepted_[l];
     window_accept_sum_(l) += accept;
     if (warmup) {
       step_(l) = averaging_[l].update(accept);
       warmup_divergences_[l] += diverged_[l];
-    } else {
-      accept_sum_(l) += accept;
-      divergences_[l] += diverged_[l];
-      draws_.row(l * settings_.samples + sample) = position_.row(l);
-      draw_log_density_(l * settings_.samples + sample) = log_density_(l);
-      auto stats = draw_statistics_.row(l * settings_.samples + sample);
-      stats(kAcceptProbability) = accept;
-      stats(kDiverging) = diverged_[l] ? 1.0 : 0.0;
-      stats(kStepSize) = trajectory_step_(l);
+      continue;
     }
+    accept_sum_(l) += accept;
+    divergences_[l] += diverged_[l];
+    const Index row = l * settings_.samples + sample;
+    draws_.row(row) = position_.row(l);
+    draw_log_density_(row) = log_density_(l);
+    auto stats = draw_statistics_.row(row);
+    stats(kAcceptProbability) = accept;
+    stats(kDiverging) = diverged_[l] ? 1.0 : 0.0;
+    stats(kStepSize) = trajectory_step_(l);
+    stats(kLeapfrogSteps) = static_cast<double>(steps_taken_[static_cast<size_t>(l)]);
+    stats(kTreeDepth) = static_cast<double>(depth_[static_cast<size_t>(l)]);
   }
   ++window_transitions_;
 }
@@ -434,9 +544,12 @@ HmcSummary HmcSampler::run(const HmcObserver& observer) {
   logger().info("HMC: ", partition_.n_global(), " chains in ", dim_, " dimensions on ",
                 partition_.size(), partition_.size() == 1 ? " rank" : " ranks", "; ",
                 settings_.warmup, " warm-up + ", settings_.samples, " draws per chain, ",
-                settings_.leapfrog_steps, " leapfrog steps, target acceptance ",
-                format("%g", settings_.target_accept), ", ", mass_matrix_name(settings_.mass),
-                " mass matrix", first > 0 ? ", resumed at iteration " + std::to_string(first) : "");
+                settings_.algorithm == HmcAlgorithm::Nuts
+                    ? "NUTS with maximum tree depth " + std::to_string(settings_.max_depth)
+                    : std::to_string(settings_.leapfrog_steps) + " leapfrog steps",
+                ", target acceptance ", format("%g", settings_.target_accept), ", ",
+                mass_matrix_name(settings_.mass), " mass matrix",
+                first > 0 ? ", resumed at iteration " + std::to_string(first) : "");
   const double start = MPI_Wtime();
   if (first == 0) {
     evaluate_start();
@@ -485,12 +598,22 @@ void HmcSampler::summarise(HmcSummary& summary) {
   }
   for (Index d : summary.chains.divergences)
     summary.divergences += d;
+  const Matrix statistics = gather_draw_statistics();
+  summary.mean_leapfrog_steps = statistics.col(kLeapfrogSteps).mean();
+  const bool nuts = settings_.algorithm == HmcAlgorithm::Nuts;
+  if (nuts)
+    summary.max_depth_transitions =
+        (statistics.col(kTreeDepth).array() >= static_cast<double>(settings_.max_depth)).count();
   summary.gradient_evaluations = total_evaluations();
   logger().info("HMC: done in ", format("%.2f", summary.warmup_seconds + summary.sampling_seconds),
                 " s; acceptance ", format("%.3f", summary.chains.acceptance_rate.mean()),
                 ", divergent ", summary.divergences, ", max split-Rhat ",
                 format("%.4f", summary.rhat.maxCoeff()), ", min ESS ",
-                format("%.1f", summary.ess.minCoeff()));
+                format("%.1f", summary.ess.minCoeff()), ", ",
+                format("%.1f", summary.mean_leapfrog_steps), " leapfrog steps per draw",
+                nuts ? ", " + std::to_string(summary.max_depth_transitions) +
+                           " transitions at the maximum tree depth"
+                     : std::string());
   judge(summary);
 }
 
@@ -601,6 +724,10 @@ void HmcSampler::judge(const HmcSummary& summary) const {
   if (10 * summary.divergences > transitions)
     problems += (problems.empty() ? "" : ", ") + std::to_string(summary.divergences) + " of " +
                 std::to_string(transitions) + " transitions divergent";
+  if (static_cast<double>(summary.max_depth_transitions) > kMaxDepthShare * transitions)
+    logger().warning("HMC: ", summary.max_depth_transitions, " of ", transitions,
+                     " NUTS transitions stopped at the maximum tree depth before turning back; "
+                     "raise -hmc_max_depth for longer trajectories");
   if (!problems.empty())
     logger().warning("HMC: the chains have not mixed: ", problems,
                      "; do not use them as a reference: run longer (-hmc_warmup, -hmc_samples)");

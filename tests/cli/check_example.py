@@ -88,6 +88,28 @@ def logreg_svgd(f):
 
 
 def logreg_hmc(f):
+    reference_sampler(f)
+
+
+def logreg_nuts(f):
+    # NUTS must meet the same bounds, and its trajectories must have turned back on their own: none cut at
+    # the maximum depth (10), every n_steps within the range its tree depth allows (2^k - 1 to 2^(k+1) - 1).
+    reference_sampler(f)
+    stats = f["sample_stats"]
+    depth, steps = stats["tree_depth"][()], stats["n_steps"][()]
+    check(depth.shape == steps.shape == f["posterior/parameters"].shape[:2], "sample_stats n_steps, tree_depth are "
+          "(chain, draw)")
+    algorithm = f["hmc"].attrs["algorithm"]
+    algorithm = algorithm.decode() if isinstance(algorithm, bytes) else str(algorithm)
+    check(algorithm == "nuts", f"/hmc algorithm is nuts ({algorithm})")
+    check(int(f["hmc"].attrs["max_depth_transitions"]) == 0
+          and depth.max() < 10, f"no trajectory stopped at the maximum depth (deepest {depth.max():.0f})")
+    check(np.all(steps >= 2 ** depth - 1) and np.all(steps <= 2 ** (depth + 1) - 1),
+          "every n_steps within the range of its tree depth")
+    check(np.isclose(f["hmc"].attrs["mean_leapfrog_steps"], steps.mean()), "/hmc mean_leapfrog_steps is n_steps' mean")
+
+
+def reference_sampler(f):
     # l0svgd's HMC (-task hmc) against the independent numpy HMC reference. Its Monte Carlo error in a mean is
     # sd/√ESS and in an sd about sd/√(2 ESS), with this run's bulk ESS per parameter, which must reach a floor of
     # 400 (or the chains are no reference); the reference's own error, at most 0.02 sd (48000 draws at 10 %
@@ -242,7 +264,7 @@ def main():
         sys.exit(__doc__)
     name, path = sys.argv[1], sys.argv[2]
     checks = {k: v for k, v in globals().items() if callable(v) and k in {
-        "gaussian_svgd", "banana_svgd", "gmm_svgd", "logreg_svgd", "logreg_hmc", "shear_frame_laplace", "shear_frame_vi_warm",
+        "gaussian_svgd", "banana_svgd", "gmm_svgd", "logreg_svgd", "logreg_hmc", "logreg_nuts", "shear_frame_laplace", "shear_frame_vi_warm",
         "shear_frame_vi_cold", "hyperelastic_l0svgd", "hyperelastic_hmc", "hyperelastic_l2svgd",
         "hyperelastic_psvgd", "treloar_l0svgd"}}
     if name not in checks:

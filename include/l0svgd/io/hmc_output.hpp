@@ -16,6 +16,7 @@ struct HmcRecord {
   Matrix draws;                    ///< (n_chains · n_draws) × d, chain after chain
   Vector log_density;              ///< log p of each draw
   Matrix statistics;               ///< each draw's transition (HmcDrawStatistic columns)
+  HmcAlgorithm algorithm = HmcAlgorithm::Static;
   HmcSummary summary;
 };
 
@@ -24,9 +25,11 @@ HmcRecord gather_hmc_record(const HmcSampler& sampler, const HmcSummary& summary
 
 /// Collective: writes `record` as
 ///   /posterior/parameters (chain, draw, parameter), /posterior/parameter_names;
-///   /sample_stats/lp, acceptance_rate, diverging (0/1), step_size (chain, draw);
-///   /hmc/rhat, /hmc/ess (parameter) and /hmc attributes divergences, gradient_evaluations,
-///   warmup_seconds, sampling_seconds.
+///   /sample_stats/lp, acceptance_rate, diverging (0/1), step_size, n_steps and, for NUTS,
+///   tree_depth (chain, draw), ArviZ's names;
+///   /hmc/rhat, /hmc/ess (parameter) and /hmc attributes algorithm, divergences,
+///   gradient_evaluations, mean_leapfrog_steps, max_depth_transitions (NUTS), warmup_seconds,
+///   sampling_seconds.
 void write_hmc_posterior(H5File& file, const HmcRecord& record,
                          const std::vector<std::string>& parameter_names);
 

@@ -1,9 +1,11 @@
 #pragma once
-/// Hamiltonian Monte Carlo (Neal 2011) with a fixed number of leapfrog steps, the dual-averaging
-/// step size of Hoffman & Gelman (2014) and Stan's windowed diagonal mass-matrix adaptation during
-/// warm-up, on several chains block-partitioned over the ranks of a communicator.
+/// Hamiltonian Monte Carlo (Neal 2011) with a fixed number of leapfrog steps or the No-U-Turn
+/// Sampler (Hoffman & Gelman 2014, multinomial as in Stan), the dual-averaging step size of
+/// Hoffman & Gelman and Stan's windowed diagonal mass-matrix adaptation during warm-up, on several
+/// chains block-partitioned over the ranks of a communicator.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mpi.h>
 #include <petsclog.h>
 #include <string>
@@ -13,6 +15,7 @@
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/core/types.hpp"
 #include "l0svgd/mcmc/adaptation.hpp"
+#include "l0svgd/mcmc/nuts.hpp"
 #include "l0svgd/models/model.hpp"
 #include "l0svgd/parallel/partition.hpp"
 
@@ -21,12 +24,18 @@ namespace l0svgd {
 /// identity: M = I. diagonal: M⁻¹ = the regularised variance of each chain's own warm-up draws.
 enum class MassMatrixType { Identity, Diagonal };
 
+/// static: every trajectory has `leapfrog_steps` steps and ends in a Metropolis test. nuts: each
+/// trajectory grows until it turns back (NutsTrajectory), at most 2^max_depth − 1 steps.
+enum class HmcAlgorithm { Static, Nuts };
+
 /// Options of the sampler (section "hmc").
 struct HmcSettings {
-  Index n_chains = 4;         ///< chains, block-partitioned over the ranks (a rank may have none)
-  Index warmup = 1000;        ///< warm-up (adaptation) iterations per chain, not kept
-  Index samples = 1000;       ///< kept draws per chain
-  Index leapfrog_steps = 16;  ///< leapfrog steps L per transition
+  Index n_chains = 4;   ///< chains, block-partitioned over the ranks (a rank may have none)
+  Index warmup = 1000;  ///< warm-up (adaptation) iterations per chain, not kept
+  Index samples = 1000; ///< kept draws per chain
+  HmcAlgorithm algorithm = HmcAlgorithm::Static;
+  Index leapfrog_steps = 16;  ///< leapfrog steps L per transition (static)
+  Index max_depth = 10;       ///< NUTS: at most 2^max_depth − 1 leapfrog steps per transition
   double target_accept = 0.8; ///< dual-averaging target δ of the acceptance statistic
   double initial_step = 1.0;  ///< ε₀; warm-up refines it, -hmc_warmup 0 samples with it
   uint64_t seed = 1;          ///< chain c draws from RandomSequence(seed, RngStream::Hmc, c)
@@ -36,32 +45,38 @@ struct HmcSettings {
   /// step size for this); 0 = off.
   /// Measured on N(0, I) after warm-up, 4 × 500 draws: without jitter the smallest ESS was 3-17
   /// for several (d, L) in {3, 10, 50} × {8, 16, 32} (split-R̂ up to 1.57); with 0.5 it was
-  /// 830-2200 for all of them.
+  /// 830-2200 for all of them. NUTS, whose trajectory lengths vary anyway, defaults to 0 (Stan's
+  /// default too).
   double step_jitter = 0.5;
   Index monitor_every = 100; ///< monitor line every this many iterations; 0 = off
 };
 
-/// Reads -hmc_chains, -hmc_warmup, -hmc_samples, -hmc_leapfrog_steps, -hmc_target_accept,
-/// -hmc_initial_step, -hmc_seed, -hmc_mass (diag|identity), -hmc_step_jitter and
-/// -hmc_monitor_every. Throws InputError naming the option for a value out of range. Reads options
-/// only (no files); not collective, same result on every rank.
+/// Reads -hmc_chains, -hmc_warmup, -hmc_samples, -hmc_algorithm (static|nuts),
+/// -hmc_leapfrog_steps (static) or -hmc_max_depth (nuts), -hmc_target_accept, -hmc_initial_step,
+/// -hmc_seed, -hmc_mass (diag|identity), -hmc_step_jitter and -hmc_monitor_every. Throws
+/// InputError naming the option for a value out of range or an option the algorithm does not use.
+/// Reads options only (no files); not collective, same result on every rank.
 HmcSettings configure_hmc(Options& options);
 
 /// "diag" or "identity", as the option spells it.
 const char* mass_matrix_name(MassMatrixType type);
+/// "static" or "nuts".
+const char* hmc_algorithm_name(HmcAlgorithm algorithm);
 
 /// The columns of HmcSampler::gather_draw_statistics: what the transition that produced a draw did.
 enum HmcDrawStatistic : Index {
-  kAcceptProbability, ///< min(1, exp(H₀ − H₁)), 0 for a divergent trajectory
-  kDiverging,         ///< 1 if the trajectory diverged (and was rejected), else 0
+  kAcceptProbability, ///< static: min(1, exp(H₀ − H₁)), 0 when divergent; NUTS: its trajectory mean
+  kDiverging,         ///< 1 if the trajectory diverged (static: and was rejected), else 0
   kStepSize,          ///< the leapfrog step of the transition (the jittered averaged step)
+  kLeapfrogSteps, ///< leapfrog steps the transition took (model evaluations)
+  kTreeDepth,     ///< NUTS: doublings of the trajectory; static HMC: 0
   kDrawStatistics
 };
 
 /// Per-chain results in chain order, identical on every rank.
 struct HmcChainStats {
   Vector step_size;               ///< step size used for sampling
-  Vector acceptance_rate;         ///< fraction of the sampling proposals accepted
+  Vector acceptance_rate;         ///< fraction of the sampling transitions that moved the chain
   Vector mean_accept_probability; ///< mean of min(1, exp(H₀ − H₁)) over the sampling transitions
   std::vector<Index> divergences;        ///< divergent sampling transitions
   std::vector<Index> warmup_divergences; ///< divergent warm-up transitions
@@ -74,8 +89,10 @@ struct HmcSummary {
   HmcChainStats chains;
   Vector rhat; ///< split-R̂ per parameter (diagnostics.hpp); NaN with fewer than 4 draws per chain
   Vector ess;  ///< effective sample size per parameter over all chains; NaN likewise
-  Index divergences = 0;          ///< divergent sampling transitions over all chains
-  Index gradient_evaluations = 0; ///< model evaluations (one per chain and point) over all chains
+  Index divergences = 0;           ///< divergent sampling transitions over all chains
+  double mean_leapfrog_steps = 0;  ///< leapfrog steps per sampling transition, over all chains
+  Index max_depth_transitions = 0; ///< NUTS: sampling transitions stopped by -hmc_max_depth
+  Index gradient_evaluations = 0;  ///< model evaluations (one per chain and point) over all chains
   double warmup_seconds = 0.0;
   double sampling_seconds = 0.0;
   Index iterations = 0; ///< transitions per chain done, warm-up included (fewer after a stop)
@@ -137,6 +154,12 @@ using HmcObserver = std::function<void(const HmcSampler&, Index done)>;
 /// ModelError from the model) or gains more than 1000 in energy is a divergence: it stops, is
 /// rejected and is counted. A starting point outside the box or with a non-finite value, or any
 /// other error of the model, is raised on every rank together.
+///
+/// With `algorithm` nuts each chain's transition is one NutsTrajectory instead: a chain at a time,
+/// one model evaluation per leapfrog step, its uniforms from its own sequence, so the draws again
+/// do not depend on the number of ranks; the acceptance statistic that dual averaging adapts to is
+/// the trajectory's mean min(1, exp(H₀ − H)), and a divergence ends the trajectory (the draw is
+/// then chosen among the points before it, as in Stan).
 ///
 /// Warm-up: Hoffman & Gelman's heuristic for a first step size (from `initial_step`), then dual
 /// averaging towards `target_accept`; with a diagonal metric, Stan's windows (adaptation.hpp)
@@ -201,6 +224,16 @@ private:
   void draw_momenta(const std::vector<char>& chains);
   void leapfrog(Index steps);
   void reflect_into_box();
+  /// Reflects one chain's position row `x` (momentum row `p`) into the box; false if it cannot.
+  bool reflect_row(double* x, double* p) const;
+  /// The fixed-length trajectories of every chain and their Metropolis tests.
+  void static_trajectories();
+  /// One NUTS transition per chain, chain after chain.
+  void nuts_trajectories();
+  /// One leapfrog step of chain nuts_chain_ for NutsTrajectory.
+  bool nuts_leapfrog(PhasePoint& z, double step);
+  /// Adaptation and bookkeeping of a transition from transition_accept_, moved_, diverged_, ...
+  void record_transition(Index iteration, bool warmup);
   void evaluate_proposals();
   /// Collective: every chain's rows of a per-draw array (n_local · samples × columns, row-major).
   Matrix gather_per_draw(const double* local_rows, Index columns) const;
@@ -234,7 +267,13 @@ private:
   Vector step_;            // adapted step size per chain
   Vector trajectory_step_; // the step of the current trajectory (step_, jittered if asked)
   Vector moving_step_;     // trajectory_step_ for chains still integrating, 0 for the others
-  std::vector<char> all_chains_, integrating_, diverged_;
+  std::vector<char> all_chains_, integrating_, diverged_, moved_;
+  Vector transition_accept_;               // acceptance statistic of the last transition
+  std::vector<Index> steps_taken_, depth_; // its leapfrog steps and tree depth per chain
+  std::unique_ptr<NutsTrajectory> nuts_;   // NUTS only
+  PhasePoint nuts_point_;
+  LeapfrogStep nuts_step_;
+  Index nuts_chain_ = 0;
   Matrix inverse_metric_; // n_local × d
   std::vector<Index> active_rows_;
 
