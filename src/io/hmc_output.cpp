@@ -40,6 +40,7 @@ void write_hmc_posterior(H5File& file, const HmcRecord& record,
   const HmcSummary& s = record.summary;
   file.write_vector("/hmc/rhat", s.rhat);
   file.write_vector("/hmc/ess", s.ess);
+  file.write_vector("/hmc/tail_ess", s.tail_ess);
   file.write_attribute("/hmc", "algorithm", std::string(hmc_algorithm_name(record.algorithm)));
   file.write_attribute("/hmc", "mean_leapfrog_steps", s.mean_leapfrog_steps);
   if (nuts)

@@ -1,10 +1,13 @@
 #include "l0svgd/mcmc/diagnostics.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/metrics/wasserstein.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <numeric>
 #include <unsupported/Eigen/FFT>
 #include <vector>
 
@@ -140,6 +143,63 @@ Vector effective_sample_size(const ConstMatrixRef& draws, Index n_chains) {
     ess(j) = total / std::max(tau, 1.0 / std::log10(total));
   }
   return ess;
+}
+
+Matrix split_chains(const ConstMatrixRef& draws, Index n_chains) {
+  const Index n = draws_per_chain(draws, n_chains);
+  const Index half = n / 2;
+  Matrix halves(2 * n_chains * half, draws.cols());
+  for (Index c = 0; c < n_chains; ++c) {
+    halves.middleRows(2 * c * half, half) = draws.middleRows(c * n, half);
+    halves.middleRows((2 * c + 1) * half, half) = draws.middleRows(c * n + n - half, half);
+  }
+  return halves;
+}
+
+// The split diagnostics need 4 draws in each half-chain.
+void require_split_draws(const ConstMatrixRef& draws, Index n_chains, const char* what) {
+  require_input(draws_per_chain(draws, n_chains) >= 8,
+                std::string(what) + " needs at least 8 draws per chain (4 per half-chain)");
+}
+
+Vector bulk_effective_sample_size(const ConstMatrixRef& draws, Index n_chains) {
+  require_split_draws(draws, n_chains, "the bulk effective sample size");
+  const Index total = draws.rows();
+  Matrix z(total, draws.cols());
+  std::vector<Index> order(static_cast<size_t>(total));
+  for (Index j = 0; j < draws.cols(); ++j) {
+    std::iota(order.begin(), order.end(), Index(0));
+    const auto x = draws.col(j);
+    std::sort(order.begin(), order.end(), [&](Index a, Index b) { return x(a) < x(b); });
+    // Tied draws share the average of their ranks (1-based).
+    for (Index begin = 0; begin < total;) {
+      Index end = begin + 1;
+      while (end < total && x(order[end]) == x(order[begin]))
+        ++end;
+      const double rank = 0.5 * static_cast<double>(begin + 1 + end);
+      const double u = (rank - 0.375) / (static_cast<double>(total) + 0.25);
+      for (Index i = begin; i < end; ++i)
+        z(order[i], j) = normal_quantile(u);
+      begin = end;
+    }
+  }
+  return effective_sample_size(split_chains(z, n_chains), 2 * n_chains);
+}
+
+Vector tail_effective_sample_size(const ConstMatrixRef& draws, Index n_chains) {
+  require_split_draws(draws, n_chains, "the tail effective sample size");
+  const Matrix halves = split_chains(draws, n_chains);
+  Vector tail(draws.cols());
+  Matrix indicator(halves.rows(), 2);
+  for (Index j = 0; j < draws.cols(); ++j) {
+    const Vector column = draws.col(j);
+    const double low = sample_quantile(column, 0.05), high = sample_quantile(column, 0.95);
+    indicator.col(0) = (halves.col(j).array() <= low).cast<double>().matrix();
+    indicator.col(1) = (halves.col(j).array() <= high).cast<double>().matrix();
+    const Vector ess = effective_sample_size(indicator, 2 * n_chains);
+    tail(j) = ess.array().isNaN().any() ? std::numeric_limits<double>::quiet_NaN() : ess.minCoeff();
+  }
+  return tail;
 }
 
 } // namespace l0svgd

@@ -28,6 +28,8 @@ constexpr double kLargestStep = 1e7;
 constexpr int kMaxReflections = 100;
 // split_rhat and effective_sample_size need this many draws per chain.
 constexpr Index kMinDiagnosticDraws = 4;
+// The bulk and tail ESS split each chain in two and need 4 draws per half.
+constexpr Index kMinSplitDraws = 8;
 // The verdicts on a finished run: chains below this acceptance never moved; above this split-R̂
 // or below this bulk ESS (all chains together) they have not mixed, the thresholds of Vehtari et
 // al. (2021) (R̂ < 1.01; ESS > 100, which they ask per chain, here in total).
@@ -589,12 +591,15 @@ HmcSummary HmcSampler::run(const HmcObserver& observer) {
 
 void HmcSampler::summarise(HmcSummary& summary) {
   summary.chains = gather_chain_stats();
-  if (settings_.samples >= kMinDiagnosticDraws) {
-    const Matrix draws = gather_draws();
-    summary.rhat = split_rhat(draws, partition_.n_global());
-    summary.ess = effective_sample_size(draws, partition_.n_global());
+  // validated() guarantees the 4 draws per chain split-R̂ needs.
+  const Matrix draws = gather_draws();
+  summary.rhat = split_rhat(draws, partition_.n_global());
+  if (settings_.samples >= kMinSplitDraws) {
+    summary.ess = bulk_effective_sample_size(draws, partition_.n_global());
+    summary.tail_ess = tail_effective_sample_size(draws, partition_.n_global());
   } else {
-    summary.rhat = summary.ess = Vector::Constant(dim_, std::numeric_limits<double>::quiet_NaN());
+    summary.ess = summary.tail_ess =
+        Vector::Constant(dim_, std::numeric_limits<double>::quiet_NaN());
   }
   for (Index d : summary.chains.divergences)
     summary.divergences += d;
@@ -609,7 +614,8 @@ void HmcSampler::summarise(HmcSummary& summary) {
                 " s; acceptance ", format("%.3f", summary.chains.acceptance_rate.mean()),
                 ", divergent ", summary.divergences, ", max split-Rhat ",
                 format("%.4f", summary.rhat.maxCoeff()), ", min ESS ",
-                format("%.1f", summary.ess.minCoeff()), ", ",
+                format("%.1f", summary.ess.minCoeff()), ", min tail ESS ",
+                format("%.1f", summary.tail_ess.minCoeff()), ", ",
                 format("%.1f", summary.mean_leapfrog_steps), " leapfrog steps per draw",
                 nuts ? ", " + std::to_string(summary.max_depth_transitions) +
                            " transitions at the maximum tree depth"

@@ -122,6 +122,8 @@ def reference_sampler(f):
           "4 chains × 2000 draws in /posterior, the same draws in /particles")
     check(ess.min() >= 400 and rhat.max() <= 1.01, f"mixed: min bulk ESS {ess.min():.0f} (≥ 400), max split-R̂ "
           f"{rhat.max():.4f} (≤ 1.01)")
+    tail = f["hmc/tail_ess"][()]
+    check(tail.min() >= 400, f"tails explored: min tail ESS {tail.min():.0f} (≥ 400)")
     err = np.abs(x.mean(0) - mean) / sd
     tol = 5 / np.sqrt(ess) + 0.02
     check(np.all(err <= tol), f"every mean within 5/√ESS + 0.02 sd of the reference (worst {np.max(err / tol):.2f} "

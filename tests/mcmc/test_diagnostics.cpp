@@ -100,3 +100,43 @@ TEST_CASE("diagnostics reject malformed draws and mark constant parameters", "[d
   CHECK(std::isnan(split_rhat(constant, 4)(0)));
   CHECK(std::isnan(effective_sample_size(constant, 4)(0)));
 }
+
+TEST_CASE("bulk and tail effective sample sizes", "[diagnostics]") {
+  const Index chains = 4, n = 1000;
+  const double total = static_cast<double>(chains * n);
+  const Matrix iid = ar1_chains(chains, n, 0.0);
+  const double bulk = bulk_effective_sample_size(iid, chains)(0);
+  const double tail = tail_effective_sample_size(iid, chains)(0);
+  INFO("independent draws: bulk ESS " << bulk << ", tail ESS " << tail << " of " << total);
+  CHECK(bulk == Approx(total).epsilon(0.15));
+  CHECK(tail == Approx(total).epsilon(0.2));
+  // Both depend on the draws' ranks only: a monotone map leaves them exactly as they are.
+  const Matrix mapped = (3.0 * iid.array()).exp().matrix();
+  CHECK(bulk_effective_sample_size(mapped, chains)(0) == Approx(bulk).epsilon(1e-12));
+  CHECK(tail_effective_sample_size(mapped, chains)(0) == Approx(tail).epsilon(1e-12));
+  // Cauchy draws have no variance, so the plain ESS has no target; the bulk ESS still counts them.
+  Matrix cauchy(chains * n, 1);
+  for (Index i = 0; i < cauchy.rows(); ++i) {
+    RandomSequence rng(23, RngStream::Test, static_cast<uint64_t>(i));
+    cauchy(i, 0) = std::tan(M_PI * (rng.uniform() - 0.5));
+  }
+  CHECK(bulk_effective_sample_size(cauchy, chains)(0) == Approx(total).epsilon(0.15));
+  // AR(1): rank normalisation of Gaussian draws changes little, so the bulk ESS is the plain one's
+  // truth 4 C n (1 − φ)/(1 + φ).
+  const double phi = 0.7;
+  const double ar = bulk_effective_sample_size(ar1_chains(chains, 4 * n, phi), chains)(0);
+  INFO("AR(1) bulk ESS " << ar);
+  CHECK(ar == Approx(4.0 * total * (1.0 - phi) / (1.0 + phi)).epsilon(0.2));
+  // One chain elsewhere: few effective draws, in the bulk and in the tails.
+  const Matrix apart = ar1_chains(chains, n, 0.0, {0.0, 0.0, 0.0, 3.0});
+  CHECK(bulk_effective_sample_size(apart, chains)(0) < 0.05 * total);
+  CHECK(tail_effective_sample_size(apart, chains)(0) < 0.05 * total);
+  // Bad input: the split halves need 4 draws each; a constant parameter has none.
+  CHECK_THROWS_WITH(bulk_effective_sample_size(Matrix::Zero(28, 1), 4),
+                    Catch::Contains("at least 8 draws per chain"));
+  CHECK_THROWS_WITH(tail_effective_sample_size(Matrix::Zero(28, 1), 4),
+                    Catch::Contains("at least 8 draws per chain"));
+  const Matrix constant = Matrix::Constant(40, 1, 2.5);
+  CHECK(std::isnan(bulk_effective_sample_size(constant, 4)(0)));
+  CHECK(std::isnan(tail_effective_sample_size(constant, 4)(0)));
+}

@@ -23,6 +23,22 @@ Vector split_rhat(const ConstMatrixRef& draws, Index n_chains);
 /// least 4 draws per chain. A parameter that is constant gives NaN.
 Vector effective_sample_size(const ConstMatrixRef& draws, Index n_chains);
 
+/// Bulk effective sample size (Vehtari, Gelman, Simpson, Carpenter & Bürkner 2021, section 4.3):
+/// effective_sample_size of the rank-normalised draws, z = Φ⁻¹((r − 3/8)/(C n + 1/4)) with r the
+/// rank among all chains' draws (ties: the average rank), over the 2C split half-chains. It
+/// measures the centre of the distribution and exists where the variance does not. NaN for a
+/// constant parameter; needs at least 8 draws per chain.
+Vector bulk_effective_sample_size(const ConstMatrixRef& draws, Index n_chains);
+
+/// Tail effective sample size (Vehtari et al. 2021, section 4.3): the smaller of the effective
+/// sample sizes of the indicators I(x ≤ q₀.₀₅) and I(x ≤ q₀.₉₅), quantiles of all chains' draws,
+/// over the 2C split half-chains: how well the 5 % and 95 % quantiles are estimated. NaN for a
+/// constant parameter or indicator; needs at least 8 draws per chain.
+Vector tail_effective_sample_size(const ConstMatrixRef& draws, Index n_chains);
+
+/// The 2C half-chains of ⌊n/2⌋ draws each (the middle draw of an odd n dropped), in order.
+Matrix split_chains(const ConstMatrixRef& draws, Index n_chains);
+
 /// Biased autocovariance acov(t) = (1/n) Σ_{i<n−t} (x_i − x̄)(x_{i+t} − x̄), t = 0 … n−1, by FFT.
 Vector autocovariance(const ConstVectorRef& chain);
 

@@ -88,7 +88,10 @@ struct HmcChainStats {
 struct HmcSummary {
   HmcChainStats chains;
   Vector rhat; ///< split-R̂ per parameter (diagnostics.hpp); NaN with fewer than 4 draws per chain
-  Vector ess;  ///< effective sample size per parameter over all chains; NaN likewise
+  Vector ess;  ///< bulk effective sample size per parameter (rank-normalised, split chains); NaN
+               ///< with fewer than 8 draws per chain
+  Vector
+      tail_ess; ///< tail effective sample size per parameter (5 % and 95 % quantiles); NaN likewise
   Index divergences = 0;           ///< divergent sampling transitions over all chains
   double mean_leapfrog_steps = 0;  ///< leapfrog steps per sampling transition, over all chains
   Index max_depth_transitions = 0; ///< NUTS: sampling transitions stopped by -hmc_max_depth
