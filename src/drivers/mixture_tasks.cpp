@@ -12,6 +12,7 @@
 #include "l0svgd/io/mixture_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/vi_checkpoint.hpp"
+#include "l0svgd/metrics/exact_density.hpp"
 #include "l0svgd/metrics/jsd.hpp"
 #include "l0svgd/models/boxed_model.hpp"
 #include "l0svgd/models/gmm.hpp"
@@ -58,12 +59,13 @@ public:
     seed_ = static_cast<uint64_t>(
         options.get_int("seed", 1, 0, PETSC_MAX_INT, "seed of the stored samples"));
     reference_ = options.get_choice("reference", "auto", {"auto", "grid", "target", "none"},
-                                    "JSD reference: grid (2-D quadrature), target (an exact gmm "
-                                    "target), none; auto picks one if possible");
+                                    "JSD reference: grid (2-D quadrature), target (a target with "
+                                    "an exact sampler: gmm, gmm_synthetic, sas_mixture), none; "
+                                    "auto picks one if possible");
     grid_n_ = options.get_int("reference_grid", 200, 4, 4000, "grid intervals per axis (even)");
     reference_draws_ =
         options.get_int("reference_samples", 4000, 10, 10000000,
-                        "Monte Carlo draws per density of a JSD against a gmm target");
+                        "Monte Carlo draws per density of a JSD against an exactly sampled target");
   }
 
   void setup() override {
@@ -108,16 +110,21 @@ protected:
 private:
   void choose_reference() {
     const auto* gmm = dynamic_cast<const GaussianMixtureModel*>(model_.get());
+    const auto* exact = dynamic_cast<const ExactTarget*>(model_.get());
     const Vector lower = model().lower_bounds(), upper = model().upper_bounds();
     const bool boxed = lower.allFinite() && upper.allFinite();
     std::string choice = reference_;
     if (choice == "auto")
-      choice = gmm ? "target" : (model().dim() == 2 && boxed ? "grid" : "none");
+      choice = gmm || exact ? "target" : (model().dim() == 2 && boxed ? "grid" : "none");
     if (choice == "target") {
-      if (!gmm)
-        throw InputError("option -reference target needs a gmm target, this one is '" +
+      if (!gmm && !exact)
+        throw InputError("option -reference target needs a target with an exact sampler (gmm, "
+                         "gmm_synthetic, sas_mixture), this one is '" +
                          model_->name() + "'");
-      exact_ = std::make_unique<GaussianMixture>(mixture_of(*gmm));
+      if (gmm)
+        exact_ = std::make_unique<GaussianMixture>(mixture_of(*gmm));
+      else
+        exact_ = std::make_unique<ExactTargetDensity>(*model_, *exact);
     } else if (choice == "grid") {
       if (model().dim() != 2 || !boxed)
         throw InputError("option -reference grid needs a 2-D target with a bounded support or "
@@ -133,7 +140,7 @@ private:
   std::unique_ptr<Model> model_;
   std::unique_ptr<BoxedModel> boxed_;
   std::unique_ptr<GridPosterior> grid_;
-  std::unique_ptr<GaussianMixture> exact_;
+  std::unique_ptr<NormalisedDensity> exact_;
 };
 
 class MapTask : public MixtureTaskBase {

@@ -69,37 +69,13 @@ void GaussianMixtureModel::evaluate(const ConstMatrixRef& x, VectorRef log_densi
   const Index n = x.rows();
   component_workspace_.resize(n, dim());
   value_workspace_.resize(n);
-  sum_workspace_.resize(n);
-  // Streaming log-sum-exp: log_density holds the running maximum m, sum_workspace_ Σ_k exp(l_k − m)
-  // and gradient Σ_k exp(l_k − m) g_k, rescaled whenever a component raises the maximum.
+  sum_.start(n);
   for (Index k = 0; k < n_components(); ++k) {
     component_gradient(k, x, component_workspace_);
     component_log_density(k, x, component_workspace_, value_workspace_);
-    if (k == 0) {
-      log_density = value_workspace_;
-      sum_workspace_.setOnes();
-      gradient = component_workspace_;
-      continue;
-    }
-    for (Index i = 0; i < n; ++i) {
-      const double value = value_workspace_(i), maximum = log_density(i);
-      if (value > maximum) {
-        const double scale = std::exp(maximum - value);
-        sum_workspace_(i) = sum_workspace_(i) * scale + 1.0;
-        gradient.row(i) = scale * gradient.row(i) + component_workspace_.row(i);
-        log_density(i) = value;
-      } else {
-        // A component that underflows to −inf contributes nothing (and would give NaN here).
-        const double scale = std::exp(value - maximum);
-        if (scale > 0) {
-          sum_workspace_(i) += scale;
-          gradient.row(i) += scale * component_workspace_.row(i);
-        }
-      }
-    }
+    sum_.add(value_workspace_, component_workspace_, log_density, gradient);
   }
-  gradient.array().colwise() /= sum_workspace_.array();
-  log_density.array() += sum_workspace_.array().log();
+  sum_.finish(log_density, gradient);
 }
 
 DenseMatrix GaussianMixtureModel::hessian(const ConstVectorRef& x) const {

@@ -13,14 +13,16 @@
 namespace l0svgd::detail {
 
 inline Index read_target_dim(Options& options) {
-  return options.get_int("target_dim", 2, 1, 100000,
-                         "parameter dimension d (gaussian; linreg with synthetic data)");
+  return options.get_int(
+      "target_dim", 2, 1, 100000,
+      "parameter dimension d (gaussian, gmm_synthetic; linreg with synthetic data)");
 }
 
 inline uint64_t read_target_seed(Options& options) {
   return static_cast<uint64_t>(options.get_int(
       "target_seed", 1, 0, PETSC_MAX_INT,
-      "seed of generated target data (gaussian random covariance, linreg synthetic data)"));
+      "seed of generated target data (gaussian random covariance, gmm_synthetic mixture, "
+      "linreg synthetic data)"));
 }
 
 inline std::string read_target_data(Options& options) {

@@ -6,9 +6,11 @@
 #include "l0svgd/models/banana.hpp"
 #include "l0svgd/models/gaussian.hpp"
 #include "l0svgd/models/gmm.hpp"
+#include "l0svgd/models/gmm_synthetic.hpp"
 #include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/models/linreg.hpp"
 #include "l0svgd/models/logreg.hpp"
+#include "l0svgd/models/sas_mixture.hpp"
 #include "l0svgd/models/shear_frame.hpp"
 
 namespace l0svgd {
@@ -21,6 +23,10 @@ std::vector<TargetEntry>& registry_storage() {
   static std::vector<TargetEntry> registry = {
       {"gaussian", "multivariate Gaussian N(mean, cov)", make_gaussian_builder},
       {"gmm", "Gaussian mixture with exact sampler", make_gmm_builder},
+      {"gmm_synthetic", "generated Gaussian mixture from (d, K, decay, correlation, overlap)",
+       make_gmm_synthetic_builder},
+      {"sas_mixture", "mixture of sinh-arcsinh transformed Gaussians (gmm_synthetic's factors)",
+       make_sas_mixture_builder},
       {"banana", "2-D banana-shaped density", make_banana_builder},
       {"linreg", "Bayesian linear regression with known noise", make_linreg_builder},
       {"logreg", "Bayesian logistic regression on a CSV data set", make_logreg_builder},

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "l0svgd/core/rng.hpp"
+#include "l0svgd/models/mixture_sum.hpp"
 #include "l0svgd/models/model.hpp"
 #include "l0svgd/models/target_registry.hpp"
 
@@ -58,7 +59,8 @@ private:
   Vector log_constant_;           // log w_k − ½ log det(2π Σ_k)
   bool diagonal_ = false;
   mutable Matrix component_workspace_;
-  mutable Vector value_workspace_, sum_workspace_;
+  mutable Vector value_workspace_;
+  mutable MixtureSum sum_;
 };
 
 /// Builder of `-target_type gmm`: options -target_weights (K values), -target_means (K·d values,
