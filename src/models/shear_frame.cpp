@@ -2,6 +2,7 @@
 
 #include "l0svgd/core/csv.hpp"
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log.hpp"
 #include "l0svgd/core/rng.hpp"
 
 #include <cmath>
@@ -143,13 +144,26 @@ Vector ShearFrame::synthetic_observations(const ShearFrameSettings& settings) {
 
 namespace {
 
-// One column of observations; the table reader names the file and line of any bad cell.
-Vector read_observations(const std::string& path) {
+// One column of floor-1 displacements y_j, or two, t_j and y_j, with the times checked against the
+// model's t_j = j Δt (the response is computed there, so other times would be silently wrong). The
+// table reader names the file and line of any bad cell.
+Vector read_observations(const std::string& path, double dt) {
   const CsvTable table = read_csv(path);
-  require_input(table.n_cols() == 1,
+  require_input(table.n_cols() == 1 || table.n_cols() == 2,
                 "observation file '" + path + "' has " + std::to_string(table.n_cols()) +
-                    " columns; the shear frame needs one (floor-1 displacements)");
-  return table.values.col(0);
+                    " columns; the shear frame needs one (floor-1 displacements) or two (t, y)");
+  if (table.n_cols() == 1)
+    return table.values.col(0);
+  for (Index j = 0; j < table.n_rows(); ++j) {
+    const double expected = static_cast<double>(j + 1) * dt, t = table.values(j, 0);
+    // Times written with a few digits (0.1, 0.2, ...) round; anything else is a different grid.
+    require_input(std::abs(t - expected) <= 1e-6 * std::max(expected, dt),
+                  "observation file '" + path + "': observation " + std::to_string(j + 1) +
+                      " is at t = " + format("%.9g", t) + ", but the shear frame observes at " +
+                      "t_j = j * dt = " + format("%.9g", expected) + " (-target_dt " +
+                      format("%g", dt) + ")");
+  }
+  return table.values.col(1);
 }
 
 } // namespace
@@ -200,7 +214,7 @@ std::unique_ptr<Model> ShearFrameBuilder::build(MPI_Comm comm) const {
   std::string message;
   if (rank == 0) {
     try {
-      values = read_observations(settings_.data_path);
+      values = read_observations(settings_.data_path, settings_.dt);
     } catch (const InputError& e) {
       message = e.what();
     }

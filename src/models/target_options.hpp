@@ -28,7 +28,8 @@ inline uint64_t read_target_seed(Options& options) {
 inline std::string read_target_data(Options& options) {
   return options.get_path("target_data", "",
                           "CSV data file, last column the response or 0/1 label (linreg: synthetic "
-                          "data when unset; logreg: required, e.g. data/uci/breast_cancer.csv)");
+                          "data when unset; logreg: required, e.g. data/uci/breast_cancer.csv; "
+                          "shear_frame: floor-1 displacements, one column y or two t,y)");
 }
 
 inline double read_target_prior_scale(Options& options) {

@@ -138,6 +138,25 @@ TEST_CASE("shear frame reads its observations from a CSV", "[shear_frame]") {
   CHECK(test::log_densities(*model, c.transpose())(0) == Approx(expected).epsilon(1e-12));
 }
 
+TEST_CASE("shear frame reads t,y observations and checks their times", "[shear_frame]") {
+  const std::string one = test::write_scratch("shear_frame_y.csv", "y\n0.5\n0.25\n-0.1\n");
+  const std::string two =
+      test::write_scratch("shear_frame_ty.csv", "t,y\n0.5,0.5\n1.0,0.25\n1.5,-0.1\n");
+  const auto a = build_shear_frame("-target_data " + one);
+  const auto b = build_shear_frame("-target_data " + two);
+  CHECK(as_frame(a).observations() == as_frame(b).observations());
+  // A time written with few digits still matches (0.1 * 3 is not 0.3 in binary).
+  const std::string rounded =
+      test::write_scratch("shear_frame_rounded.csv", "0.1,1\n0.2,2\n0.3,3\n");
+  CHECK(as_frame(build_shear_frame("-target_data " + rounded + " -target_dt 0.1"))
+            .observations()
+            .size() == 3);
+  // A gap in the times is named by its row.
+  const std::string gap = test::write_scratch("shear_frame_gap.csv", "0.5,1\n1.5,2\n");
+  CHECK_THROWS_WITH(build_shear_frame("-target_data " + gap),
+                    Contains("observation 2 is at t = 1.5"));
+}
+
 TEST_CASE("shear frame input errors name the problem", "[shear_frame][errors]") {
   CHECK_THROWS_WITH(build_shear_frame("-target_lower 1,0 -target_upper 0.5,1.5"),
                     Contains("lower < upper"));
@@ -146,9 +165,16 @@ TEST_CASE("shear frame input errors name the problem", "[shear_frame][errors]") 
   CHECK_THROWS_AS(build_shear_frame("-target_sigma -1"), InputError);
   const std::string bad = test::write_scratch("shear_frame_bad.csv", "0.5\nabc\n");
   CHECK_THROWS_AS(build_shear_frame("-target_data " + bad), InputError);
-  const std::string two = test::write_scratch("shear_frame_two.csv", "0.5,1\n0.25,2\n");
-  CHECK_THROWS_WITH(build_shear_frame("-target_data " + two), Contains("needs one"));
+  // A t,y file whose times are not the model's t_j = j dt (here 1, 2 against 0.5, 1.0).
+  const std::string two = test::write_scratch("shear_frame_two.csv", "1,0.5\n2,0.25\n");
+  CHECK_THROWS_WITH(build_shear_frame("-target_data " + two),
+                    Contains("observation 1 is at t = 1, but the shear frame observes at t_j = j * "
+                             "dt = 0.5 (-target_dt 0.5)"));
+  CHECK_NOTHROW(build_shear_frame("-target_data " + two + " -target_dt 1"));
   CHECK_THROWS_WITH(build_shear_frame("-target_data " + two + " -target_n_obs 5"),
                     Contains("exclude each other"));
+  const std::string three = test::write_scratch("shear_frame_three.csv", "1,0.5,2\n2,0.25,3\n");
+  CHECK_THROWS_WITH(build_shear_frame("-target_data " + three), Contains("one (floor-1 "
+                                                                         "displacements) or two"));
   CHECK_THROWS_AS(build_shear_frame("-target_data /nonexistent/obs.csv"), InputError);
 }
