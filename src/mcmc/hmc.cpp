@@ -256,13 +256,13 @@ void HmcSampler::evaluate_proposals() {
       evaluate_chain(l);
     }
   evaluations_ += static_cast<Index>(active_rows_.size());
-  for (Index l : active_rows_)
+  for (Index l : active_rows_) {
     ++steps_taken_[static_cast<size_t>(l)];
-  for (Index l : active_rows_)
     if (!row_finite(proposal_log_density_, proposal_gradient_, l)) {
       diverged_[l] = 1;
       integrating_[l] = 0;
     }
+  }
 }
 
 bool HmcSampler::reflect_row(double* x, double* p) const {

@@ -4,20 +4,12 @@
 #include <limits>
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log_sum_exp.hpp"
 
 namespace l0svgd {
 namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
-
-double log_sum_exp(double a, double b) {
-  if (a == kMinusInfinity)
-    return b;
-  if (b == kMinusInfinity)
-    return a;
-  const double top = std::max(a, b);
-  return top + std::log1p(std::exp(-std::abs(a - b)));
-}
 
 double dot(const Matrix& a, const Matrix& b) {
   return (a.array() * b.array()).sum();

@@ -104,10 +104,7 @@ Matrix GaussianMixtureModel::sample(Index n, uint64_t seed, RngStream stream,
   Vector z(d);
   for (Index i = 0; i < n; ++i) {
     RandomSequence sequence(seed, stream, static_cast<uint64_t>(first_index + i));
-    const double u = sequence.uniform();
-    Index k = 0;
-    for (double cumulative = weights_(0); k + 1 < n_components() && u >= cumulative;)
-      cumulative += weights_(++k);
+    const Index k = pick_component(weights_, sequence.uniform());
     for (Index j = 0; j < d; ++j)
       z(j) = sequence.normal();
     x.row(i) = means_.row(k) + (cholesky_[k] * z).transpose();

@@ -7,6 +7,7 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/log_sum_exp.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/models/gmm.hpp"
 #include "target_options.hpp"
@@ -17,11 +18,6 @@ namespace {
 double log_det_spd(const DenseMatrix& a) {
   const Eigen::LLT<DenseMatrix> llt(a);
   return 2.0 * llt.matrixLLT().diagonal().array().log().sum();
-}
-
-double log_sum_exp(double a, double b) {
-  const double top = std::max(a, b);
-  return top + std::log(std::exp(a - top) + std::exp(b - top));
 }
 
 // log ∫ p² = −½ log |4π Σ|.
@@ -59,18 +55,22 @@ void validate(const SyntheticMixtureSpec& s) {
   require_input(s.overlap > 0.0 && s.overlap < 1.0, "option -target_overlap: must lie in (0, 1)");
 }
 
-} // namespace
-
-double gaussian_dice(const ConstVectorRef& mean_p, const DenseMatrix& cov_p,
-                     const ConstVectorRef& mean_q, const DenseMatrix& cov_q) {
+// log Dice of two Gaussians whose means differ by `delta`: log 2 + log N(delta; 0, Σ_p + Σ_q)
+// − log(∫p² + ∫q²).
+double log_gaussian_dice(const Vector& delta, const DenseMatrix& cov_p, const DenseMatrix& cov_q) {
   const DenseMatrix sum = cov_p + cov_q;
-  const Vector delta = mean_p - mean_q;
   const Eigen::LLT<DenseMatrix> llt(sum);
   const double d = static_cast<double>(delta.size());
   const double log_cross =
       -0.5 * delta.dot(llt.solve(delta)) - 0.5 * (d * std::log(2.0 * M_PI) + log_det_spd(sum));
-  return std::exp(std::log(2.0) + log_cross -
-                  log_sum_exp(log_self_overlap(cov_p), log_self_overlap(cov_q)));
+  return std::log(2.0) + log_cross - log_sum_exp(log_self_overlap(cov_p), log_self_overlap(cov_q));
+}
+
+} // namespace
+
+double gaussian_dice(const ConstVectorRef& mean_p, const DenseMatrix& cov_p,
+                     const ConstVectorRef& mean_q, const DenseMatrix& cov_q) {
+  return std::exp(log_gaussian_dice(mean_p - mean_q, cov_p, cov_q));
 }
 
 SyntheticMixture synthetic_mixture(const SyntheticMixtureSpec& spec) {
@@ -92,17 +92,17 @@ SyntheticMixture synthetic_mixture(const SyntheticMixtureSpec& spec) {
     for (Index j = 0; j < d; ++j)
       directions(k, j) = rng.normal();
   }
-  // Dice_ij(s) = exp(log 2 + log ∫p_i p_j(s) − lse(log ∫p_i², log ∫p_j²)) with
-  // log ∫p_i p_j(s) = −½ s² q_ij − ½ log|2π(Σ_i + Σ_j)|: solve Dice_ij(s) = λ for each pair.
+  // log Dice_ij(s) = log Dice_ij(0) − ½ s² q_ij with q_ij = uᵀ(Σ_i + Σ_j)⁻¹u, u = u_i − u_j:
+  // solve Dice_ij(s) = λ for each pair.
   double largest = 0.0, best_coincident = 0.0;
+  const Vector coincident = Vector::Zero(d);
   for (Index i = 0; i < k_count; ++i)
     for (Index j = i + 1; j < k_count; ++j) {
-      const DenseMatrix sum = mix.covariances[i] + mix.covariances[j];
+      const DenseMatrix& ci = mix.covariances[i];
+      const DenseMatrix& cj = mix.covariances[j];
       const Vector u = (directions.row(i) - directions.row(j)).transpose();
-      const double q = u.dot(Eigen::LLT<DenseMatrix>(sum).solve(u));
-      const double log_at_zero =
-          std::log(2.0) - 0.5 * (static_cast<double>(d) * std::log(2.0 * M_PI) + log_det_spd(sum)) -
-          log_sum_exp(log_self_overlap(mix.covariances[i]), log_self_overlap(mix.covariances[j]));
+      const double q = u.dot(Eigen::LLT<DenseMatrix>(ci + cj).solve(u));
+      const double log_at_zero = log_gaussian_dice(coincident, ci, cj);
       best_coincident = std::max(best_coincident, std::exp(log_at_zero));
       const double excess = log_at_zero - std::log(spec.overlap);
       if (excess > 0.0)
@@ -112,7 +112,6 @@ SyntheticMixture synthetic_mixture(const SyntheticMixtureSpec& spec) {
     throw InputError("option -target_overlap: " + format("%g", spec.overlap) +
                      " exceeds the overlap of even coincident components (at most " +
                      format("%.3g", best_coincident) + " for these covariances)");
-  mix.scale = largest;
   mix.means = largest * directions;
   return mix;
 }

@@ -42,4 +42,11 @@ void MixtureSum::finish(VectorRef log_density, MatrixRef gradient) const {
   log_density.array() += sums_.array().log();
 }
 
+Index pick_component(const Vector& weights, double u) {
+  Index k = 0;
+  for (double cumulative = weights(0); k + 1 < weights.size() && u >= cumulative;)
+    cumulative += weights(++k);
+  return k;
+}
+
 } // namespace l0svgd

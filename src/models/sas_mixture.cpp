@@ -83,10 +83,7 @@ void SasMixtureModel::sample_exact(uint64_t seed, RngStream stream, Index first,
   Vector e(d);
   for (Index i = 0; i < out.rows(); ++i) {
     RandomSequence sequence(seed, stream, static_cast<uint64_t>(first + i));
-    const double u = sequence.uniform();
-    Index k = 0;
-    for (double cumulative = weights_(0); k + 1 < n_components() && u >= cumulative;)
-      cumulative += weights_(++k);
+    const Index k = pick_component(weights_, sequence.uniform());
     for (Index j = 0; j < d; ++j)
       e(j) = sequence.normal();
     const Vector z = cholesky_[k] * e;

@@ -27,9 +27,9 @@ HmcRecord gather_hmc_record(const HmcSampler& sampler, const HmcSummary& summary
 ///   /posterior/parameters (chain, draw, parameter), /posterior/parameter_names;
 ///   /sample_stats/lp, acceptance_rate, diverging (0/1), step_size, n_steps and, for NUTS,
 ///   tree_depth (chain, draw), ArviZ's names;
-///   /hmc/rhat, /hmc/ess (bulk), /hmc/tail_ess (parameter) and /hmc attributes algorithm, divergences,
-///   gradient_evaluations, mean_leapfrog_steps, max_depth_transitions (NUTS), warmup_seconds,
-///   sampling_seconds.
+///   /hmc/rhat, /hmc/ess (bulk), /hmc/tail_ess (parameter) and /hmc attributes algorithm,
+///   divergences, gradient_evaluations, mean_leapfrog_steps, max_depth_transitions (NUTS),
+///   warmup_seconds, sampling_seconds.
 void write_hmc_posterior(H5File& file, const HmcRecord& record,
                          const std::vector<std::string>& parameter_names);
 

@@ -55,8 +55,6 @@ public:
   NutsResult transition(PhasePoint& z, const ConstMatrixRef& inverse_metric, double step,
                         RandomSequence& rng, const LeapfrogStep& leapfrog);
 
-  Index max_depth() const { return max_depth_; }
-
 private:
   /// The momenta at the ends of a (sub)tree, their velocities M⁻¹p ("sharp"), and their sum.
   struct Ends {

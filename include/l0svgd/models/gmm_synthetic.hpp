@@ -21,12 +21,11 @@ struct SyntheticMixtureSpec {
   uint64_t seed = 1;        ///< component k draws from RandomSequence(seed, RngStream::Data, k)
 };
 
-/// A generated mixture; `scale` is the s that places the means (below).
+/// A generated mixture.
 struct SyntheticMixture {
   Vector weights;
   Matrix means; ///< K × d
   std::vector<DenseMatrix> covariances;
-  double scale = 0.0;
 };
 
 /// Our construction (the talk does not publish its own):

@@ -22,4 +22,8 @@ private:
   bool first_ = true;
 };
 
+/// The component a uniform u in [0, 1) picks from normalised `weights`: the first k whose
+/// cumulative weight exceeds u (the last one if rounding leaves u above them all).
+Index pick_component(const Vector& weights, double u);
+
 } // namespace l0svgd
