@@ -70,6 +70,16 @@ test::NormalTarget correlated_normal() {
   return test::NormalTarget(mean, cov);
 }
 
+// N(0, C) with C_ij = s_i s_j 0.5^|i−j|, scales s from 0.5 to 2: correlated and badly scaled.
+test::NormalTarget banded_normal(Index d) {
+  const Vector scales = Vector::LinSpaced(d, 0.5, 2.0);
+  DenseMatrix cov(d, d);
+  for (Index i = 0; i < d; ++i)
+    for (Index j = 0; j < d; ++j)
+      cov(i, j) = scales(i) * scales(j) * std::pow(0.5, std::abs(static_cast<double>(i - j)));
+  return test::NormalTarget(Vector::Zero(d), cov);
+}
+
 Vector column_means(const Matrix& draws) {
   return draws.colwise().mean().transpose();
 }
@@ -253,12 +263,7 @@ TEST_CASE("dual averaging reaches the target acceptance", "[hmc]") {
   // δ = 0.65), so the low target is checked with the identity metric, whose averaging runs
   // through the whole warm-up.
   const Index d = 50;
-  const Vector scales = Vector::LinSpaced(d, 0.5, 2.0);
-  DenseMatrix cov(d, d);
-  for (Index i = 0; i < d; ++i)
-    for (Index j = 0; j < d; ++j)
-      cov(i, j) = scales(i) * scales(j) * std::pow(0.5, std::abs(static_cast<double>(i - j)));
-  const test::NormalTarget model(Vector::Zero(d), cov);
+  const test::NormalTarget model = banded_normal(d);
   const std::vector<std::pair<MassMatrixType, double>> cases = {{MassMatrixType::Identity, 0.65},
                                                                 {MassMatrixType::Identity, 0.9},
                                                                 {MassMatrixType::Diagonal, 0.8},
@@ -574,12 +579,7 @@ TEST_CASE("NUTS trajectories double until they turn, capped by the maximum depth
 TEST_CASE("NUTS's dual averaging reaches the target acceptance", "[hmc][nuts]") {
   // The 50-dimensional correlated Gaussian of the static test above.
   const Index d = 50;
-  const Vector scales = Vector::LinSpaced(d, 0.5, 2.0);
-  DenseMatrix cov(d, d);
-  for (Index i = 0; i < d; ++i)
-    for (Index j = 0; j < d; ++j)
-      cov(i, j) = scales(i) * scales(j) * std::pow(0.5, std::abs(static_cast<double>(i - j)));
-  const test::NormalTarget model(Vector::Zero(d), cov);
+  const test::NormalTarget model = banded_normal(d);
   // As for static HMC with the diagonal metric, the averaging restarts for the terminal window and
   // lands above a low target (0.75 measured for δ = 0.65), so 0.65 is only checked to stay below
   // the next target's acceptance.

@@ -3,11 +3,30 @@
 #include <cstdio>
 #include <string>
 
+#include <memory>
+
+#include "l0svgd/core/options.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/models/model.hpp"
+#include "l0svgd/models/target_registry.hpp"
 #include "test_support.hpp"
 
 namespace l0svgd::test {
+
+/// Configures the target from `options` (a command line) and checks that every option given was
+/// read.
+inline std::unique_ptr<TargetBuilder> configure_target_from(const std::string& options) {
+  ScopedOptions scoped(options);
+  Options reader;
+  auto builder = configure_target(reader);
+  Options::check_all_used();
+  return builder;
+}
+
+/// The model `options` configure, built on MPI_COMM_WORLD.
+inline std::unique_ptr<Model> build_target(const std::string& options) {
+  return configure_target_from(options)->build(MPI_COMM_WORLD);
+}
 
 /// Log densities of a block.
 inline Vector log_densities(const Model& model, const Matrix& x) {

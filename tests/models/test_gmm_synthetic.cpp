@@ -42,14 +42,6 @@ double dice_by_quadrature(const Vector& mp, const DenseMatrix& cp, const Vector&
   return 2.0 * pq / (pp + qq);
 }
 
-std::unique_ptr<Model> build(const std::string& options) {
-  test::ScopedOptions scoped(options);
-  Options reader;
-  auto builder = configure_target(reader);
-  Options::check_all_used();
-  return builder->build(MPI_COMM_WORLD);
-}
-
 } // namespace
 
 TEST_CASE("the Dice overlap of two Gaussians", "[gmm_synthetic]") {
@@ -134,9 +126,10 @@ TEST_CASE("generated mixtures in the talk's range of factors", "[gmm_synthetic]"
 
 TEST_CASE("-target_type gmm_synthetic builds the mixture and refuses bad factors",
           "[gmm_synthetic]") {
-  const auto model = build("-target_type gmm_synthetic -target_dim 8 -target_components 3 "
-                           "-target_decay 2 -target_correlation 0.1 -target_overlap 1e-3 "
-                           "-target_seed 7");
+  const auto model =
+      test::build_target("-target_type gmm_synthetic -target_dim 8 -target_components 3 "
+                         "-target_decay 2 -target_correlation 0.1 -target_overlap 1e-3 "
+                         "-target_seed 7");
   const auto* gmm = dynamic_cast<const GaussianMixtureModel*>(model.get());
   REQUIRE(gmm != nullptr);
   CHECK(gmm->dim() == 8);
@@ -160,6 +153,6 @@ TEST_CASE("-target_type gmm_synthetic builds the mixture and refuses bad factors
   };
   for (const auto& [options, name] : bad) {
     INFO(options);
-    CHECK_THROWS_WITH(build("-target_type gmm_synthetic " + options), Contains(name));
+    CHECK_THROWS_WITH(test::build_target("-target_type gmm_synthetic " + options), Contains(name));
   }
 }

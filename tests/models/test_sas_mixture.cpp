@@ -36,14 +36,6 @@ SasMixtureModel sas(const SyntheticMixture& mix, double s, double t) {
   return SasMixtureModel(mix.weights, mix.means, mix.covariances, skew, tail);
 }
 
-std::unique_ptr<Model> build(const std::string& options) {
-  test::ScopedOptions scoped(options);
-  Options reader;
-  auto builder = configure_target(reader);
-  Options::check_all_used();
-  return builder->build(MPI_COMM_WORLD);
-}
-
 } // namespace
 
 TEST_CASE("the sinh-arcsinh mixture with s = 0, t = 1 is the Gaussian mixture", "[sas_mixture]") {
@@ -132,8 +124,9 @@ TEST_CASE("the sinh-arcsinh mixture is normalised and its sampler draws from it"
 
 TEST_CASE("-target_type sas_mixture builds the mixture and refuses bad transforms",
           "[sas_mixture]") {
-  const auto model = build("-target_type sas_mixture -target_dim 5 -target_components 2 "
-                           "-target_skewness 0.3,-0.3 -target_tailweight 1.5 -target_seed 2");
+  const auto model =
+      test::build_target("-target_type sas_mixture -target_dim 5 -target_components 2 "
+                         "-target_skewness 0.3,-0.3 -target_tailweight 1.5 -target_seed 2");
   const auto* typed = dynamic_cast<const SasMixtureModel*>(model.get());
   REQUIRE(typed != nullptr);
   CHECK(typed->dim() == 5);
@@ -147,6 +140,6 @@ TEST_CASE("-target_type sas_mixture builds the mixture and refuses bad transform
   };
   for (const auto& [options, name] : bad) {
     INFO(options);
-    CHECK_THROWS_WITH(build("-target_type sas_mixture " + options), Contains(name));
+    CHECK_THROWS_WITH(test::build_target("-target_type sas_mixture " + options), Contains(name));
   }
 }
