@@ -5,7 +5,8 @@ Runs, on 2 ranks (about two minutes on 2 cores):
   - inputs/treloar_l0svgd.yaml, and again with -icnn_inputs extended: weights kept by L0, the posterior
     predictive's W1 against the held-out pure-shear measurements, how many of them lie inside the 95% band;
   - inputs/shear_frame_laplace.yaml: the modes multistart found, their NNLS weights, the Laplace mixture's
-    JSD against the grid posterior; inputs/shear_frame_vi_{warm,cold}.yaml: VI's JSD at its start and end.
+    JSD against the grid posterior; inputs/shear_frame_vi_{warm,cold}.yaml: VI's JSD at its start and end,
+    and the W1 of the floors' posterior predictive (Laplace, VI) to the grid posterior's.
 Writes bench/results/examples.{csv,md} (stamped with the revision, bench/provenance.py).
 
 Usage: /usr/bin/python3 bench/examples.py [--build build/release] [--ranks 2]
@@ -62,8 +63,14 @@ def vi_row(path, command, start):
     with h5py.File(path, "r") as f:
         jsd = f["/vi/history/jsd"][()]
         weights = f["/mixture/final/weights"][()]
+        # Mean W1 over time of each posterior predictive of the floors (x1 observed, x2 not) to the grid
+        # posterior's, and the reference's own Monte Carlo floor.
+        g = f["/pushforward"]
+        w1 = {f"{s}_w1_{q}": float(g[s + "/w1_mean"][i]) for s in ("laplace", "vi") if s in g
+              for i, q in enumerate(("x1", "x2"))}
+        w1.update({f"w1_floor_{q}": float(g["reference/w1_floor"][i]) for i, q in enumerate(("x1", "x2"))})
     return {"example": "shear_frame_vi", "setting": command, "start": start, "initial_jsd": float(jsd[0]),
-            "final_jsd": float(jsd[-1]), "final_weights": " ".join(f"{w:.3f}" for w in sorted(weights))}
+            "final_jsd": float(jsd[-1]), "final_weights": " ".join(f"{w:.3f}" for w in sorted(weights)), **w1}
 
 
 def main():
@@ -106,6 +113,15 @@ def main():
     for r in (r for r in rows if r["example"] == "shear_frame_vi"):
         lines.append(f"| {r['start']} | `{r['setting']}` | {r['initial_jsd']:.4f} | {r['final_jsd']:.4f} | "
                      f"{r['final_weights']} |")
+    vi = {r["start"]: r for r in rows if r["example"] == "shear_frame_vi"}
+    lines += ["", "Posterior predictive of the floor displacements over t = 0–30 (`/pushforward`): mean W1 over time "
+              "to the grid posterior's predictive, 2000 draws each.", "",
+              "| posterior | floor 1 (observed) | floor 2 (unobserved) |", "|---|---:|---:|"]
+    for label, r, s in (("Laplace mixture", vi["warm"], "laplace"), ("VI, warm start", vi["warm"], "vi"),
+                        ("VI, cold start", vi["cold"], "vi")):
+        lines.append(f"| {label} | {r[s + '_w1_x1']:.5f} | {r[s + '_w1_x2']:.5f} |")
+    lines.append(f"| Monte Carlo floor (two draw sets of the grid posterior) | {vi['warm']['w1_floor_x1']:.5f} | "
+                 f"{vi['warm']['w1_floor_x2']:.5f} |")
     with open(os.path.join(results, "examples.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     provenance.stamp_set("examples", revision, provenance.build_type(args.build))

@@ -9,6 +9,7 @@
 #include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
 #include "l0svgd/core/signals.hpp"
+#include "l0svgd/drivers/pushforward.hpp"
 #include "l0svgd/io/mixture_output.hpp"
 #include "l0svgd/io/output_file.hpp"
 #include "l0svgd/io/vi_checkpoint.hpp"
@@ -66,6 +67,8 @@ public:
     reference_draws_ =
         options.get_int("reference_samples", 4000, 10, 10000000,
                         "Monte Carlo draws per density of a JSD against an exactly sampled target");
+    pushforward_set_ = options.is_set("pushforward_draws") || options.is_set("pushforward_level");
+    pushforward_.configure(options);
   }
 
   void setup() override {
@@ -76,6 +79,10 @@ public:
       boxed_ = std::make_unique<BoxedModel>(*model_, lower, upper);
     }
     choose_reference();
+    predictive_ = dynamic_cast<const Predictive*>(model_.get());
+    require_input(predictive_ || !pushforward_set_,
+                  "options -pushforward_draws/-pushforward_level: target '" + model_->name() +
+                      "' predicts no quantities, so there is no posterior predictive");
     OutputFile::check_writable(output_file_, comm_);
   }
 
@@ -91,6 +98,32 @@ protected:
     return {std::nan(""), std::nan("")};
   }
   bool has_reference() const { return grid_ || exact_; }
+
+  /// Collective: the posterior predictive under the reference (if any) and each named mixture, for
+  /// a target with predicted quantities (see drivers/pushforward.hpp).
+  void
+  write_predictive(H5File& h5,
+                   const std::vector<std::pair<std::string, const GaussianMixture*>>& mixtures) {
+    if (!predictive_)
+      return;
+    PushforwardSource reference{"reference", {}};
+    if (grid_)
+      reference.draw = [this](uint64_t seed, RngStream stream, Index first, MatrixRef out) {
+        grid_->sample(seed, stream, first, out);
+      };
+    else if (exact_)
+      reference.draw = [this](uint64_t seed, RngStream stream, Index first, MatrixRef out) {
+        exact_->sample(seed, stream, first, out);
+      };
+    std::vector<PushforwardSource> sources;
+    for (const auto& [name, mixture] : mixtures)
+      sources.push_back(
+          {name, [mixture](uint64_t seed, RngStream stream, Index first, MatrixRef out) {
+             mixture->sample(seed, stream, first, out);
+           }});
+    l0svgd::write_pushforward(h5, *predictive_, model().dim(), pushforward_,
+                              reference.draw ? &reference : nullptr, sources, seed_ + 2, comm_);
+  }
 
   /// Collective: the grid reference (nodes and normalised log density) for plots, if there is one.
   void write_reference(H5File& h5) const {
@@ -141,6 +174,9 @@ private:
   std::unique_ptr<BoxedModel> boxed_;
   std::unique_ptr<GridPosterior> grid_;
   std::unique_ptr<NormalisedDensity> exact_;
+  PushforwardSettings pushforward_;
+  bool pushforward_set_ = false;
+  const Predictive* predictive_ = nullptr;
 };
 
 class MapTask : public MixtureTaskBase {
@@ -211,6 +247,7 @@ public:
     out.h5().write_attribute("/laplace", "jsd", jsd.value);
     out.h5().write_attribute("/laplace", "jsd_error", jsd.standard_error);
     write_mixture_samples(out.h5(), laplace_->mixture, n_samples_, seed_);
+    write_predictive(out.h5(), {{"laplace", &laplace_->mixture}});
     out.commit();
     if (has_reference())
       logger().info("laplace: JSD(reference, Laplace mixture) = ", jsd.value, " ± ",
@@ -306,6 +343,11 @@ public:
     out.h5().write_attribute("/vi/history", "elbo_final", result.elbo);
     out.h5().write_attribute("/vi/history", "setup_seconds", setup_seconds);
     write_mixture_samples(out.h5(), result.mixture, n_samples_, seed_);
+    std::vector<std::pair<std::string, const GaussianMixture*>> predicted;
+    if (laplace_)
+      predicted.emplace_back("laplace", &laplace_->mixture);
+    predicted.emplace_back("vi", &result.mixture);
+    write_predictive(out.h5(), predicted);
     out.commit();
   }
 

@@ -40,6 +40,13 @@ const std::vector<DimensionRule>& rules() {
       {"/reference/grid_log_density", {"node"}},
       {"/vi/history/*", {"iteration"}},
       {"/map/x", {"parameter"}},
+      // laplace, vi: the posterior predictive of a target with predicted quantities
+      {"/pushforward/points", {"point"}},
+      {"/pushforward/quantities", {"quantity", "name_length"}},
+      {"/pushforward/data/*/*", {"observation"}},
+      {"/pushforward/*/w1_mean", {"quantity"}},
+      {"/pushforward/*/w1_floor", {"quantity"}},
+      {"/pushforward/*/*", {"quantity", "point"}},
       // hyperelastic: data, push-forward, L0 path, MAP, HMC diagnostics, KSD trace
       {"/data/*/*", {"point"}},
       {"/pushforward/*/samples", {"particle", "point"}},

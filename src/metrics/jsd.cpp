@@ -6,6 +6,7 @@
 #include "l0svgd/parallel/gather.hpp"
 #include "l0svgd/parallel/partition.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -113,13 +114,37 @@ GridPosterior::GridPosterior(const Model& target, const ConstVectorRef& lower,
 
   const double cell = (upper(0) - lower(0)) * (upper(1) - lower(1)) / static_cast<double>(n * n);
   const double top = log_target_.maxCoeff();
+  cumulative_.resize(m * m);
   double integral = 0;
   for (Index i = 0; i < m; ++i)
-    for (Index j = 0; j < m; ++j)
+    for (Index j = 0; j < m; ++j) {
       integral += ((i == 0 || i == n) ? 0.5 : 1.0) * ((j == 0 || j == n) ? 0.5 : 1.0) *
                   std::exp(log_target_(i * m + j) - top);
+      cumulative_(i * m + j) = integral;
+    }
+  cumulative_ /= integral;
   log_normaliser_ = top + std::log(integral * cell);
   log_density_ = log_target_.array() - log_normaliser_;
+}
+
+void GridPosterior::sample(uint64_t seed, RngStream stream, Index first, MatrixRef out) const {
+  require_input(out.cols() == 2, "grid posterior: samples are 2-D");
+  const Index m = n_ + 1;
+  const Eigen::Array2d h = (upper_ - lower_).array() / static_cast<double>(n_);
+  const double* begin = cumulative_.data();
+  for (Index r = 0; r < out.rows(); ++r) {
+    RandomSequence random(seed, stream, static_cast<uint64_t>(first + r));
+    const double u = random.uniform();
+    const Index node =
+        std::min<Index>(std::upper_bound(begin, begin + m * m, u) - begin, m * m - 1);
+    const Index index[2] = {node / m, node % m};
+    for (int k = 0; k < 2; ++k) {
+      const double centre = lower_(k) + h(k) * static_cast<double>(index[k]);
+      const double lo = std::max(lower_(k), centre - 0.5 * h(k));
+      const double hi = std::min(upper_(k), centre + 0.5 * h(k));
+      out(r, k) = lo + (hi - lo) * random.uniform();
+    }
+  }
 }
 
 JsdEstimate GridPosterior::jsd(const NormalisedDensity& q) const {

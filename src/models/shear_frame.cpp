@@ -33,6 +33,7 @@ void ShearFrameSettings::validate() const {
                                                          text(value));
   require_input(std::isfinite(u0), "option -target_u0: must be finite");
   require_input(n_obs >= 1, "option -target_n_obs: needs at least one observation");
+  require_input(n_predict >= 0, "option -target_predict_steps: must not be negative");
   require_input(c_true.allFinite(), "option -target_c_true: must be finite");
   for (int i = 0; i < 2; ++i)
     require_input(std::isfinite(lower(i)) && std::isfinite(upper(i)) && lower(i) < upper(i),
@@ -80,6 +81,37 @@ Vector ShearFrame::response(const Eigen::Vector2d& c) const {
     x1(j) = s(0);
   }
   return x1;
+}
+
+Vector ShearFrame::prediction_points() const {
+  return Vector::LinSpaced(n_predict() + 1, 0.0, static_cast<double>(n_predict()) * settings_.dt);
+}
+
+std::vector<ObservedQuantity> ShearFrame::observed_quantities() const {
+  ObservedQuantity floor1;
+  floor1.points = Vector::LinSpaced(settings_.n_obs, settings_.dt,
+                                    static_cast<double>(settings_.n_obs) * settings_.dt);
+  floor1.values = observations_;
+  return {floor1};
+}
+
+void ShearFrame::predict(const ConstMatrixRef& x, MatrixRef out) const {
+  const Index n_points = n_predict() + 1;
+  require_input(x.cols() == 2 && out.rows() == x.rows() && out.cols() == 2 * n_points,
+                "shear frame: predict needs n x 2 parameters and n x " +
+                    std::to_string(2 * n_points) + " outputs");
+  for (Index i = 0; i < x.rows(); ++i) {
+    const Matrix4 step = (system_matrix(x.row(i).transpose()) * settings_.dt).exp();
+    Eigen::Vector4d s(0, settings_.u0, 0, 0);
+    for (Index j = 0; j < n_points; ++j) {
+      out(i, j) = s(0);
+      out(i, n_points + j) = s(1);
+      s = step * s;
+    }
+    if (!out.row(i).allFinite())
+      throw ModelError("shear frame: the response at damping (" + text(x(i, 0)) + ", " +
+                       text(x(i, 1)) + ") is not finite");
+  }
 }
 
 Eigen::Vector2d ShearFrame::mirror(const Eigen::Vector2d& c) const {
@@ -180,6 +212,9 @@ void ShearFrameBuilder::configure(Options& options) {
   s.dt = options.get_real("target_dt", s.dt, 0.0, big, "shear frame: observation interval", true);
   s.n_obs = options.get_int("target_n_obs", s.n_obs, 1, 100000000,
                             "shear frame: number of synthetic observations");
+  s.n_predict = options.get_int("target_predict_steps", s.n_predict, 0, 100000000,
+                                "shear frame: predictions at t_j = j dt, j = 0..n, of the "
+                                "posterior predictive (0: the observation window)");
   s.sigma = options.get_real("target_sigma", s.sigma, 0.0, big,
                              "shear frame: noise standard deviation", true);
   auto pair = [&](const char* name, const Eigen::Vector2d& def, const char* help) {

@@ -168,6 +168,26 @@ def shear_frame_laplace(f):
     # Equal modes: NNLS weights ½ each, up to the Monte Carlo error of its 400 samples per component.
     check(np.abs(w - 0.5).max() <= 0.05, f"NNLS weights within 0.05 of ½ ({w.round(3).tolist()})")
     check(f["laplace"].attrs["jsd"] <= 0.1, f"Laplace mixture JSD {f['laplace'].attrs['jsd']:.4f} to the grid (≤ 0.1)")
+    pushforward(f, ["laplace"])
+
+
+def pushforward(f, sources):
+    """The floors' posterior predictive: bands around the observed floor-1 data, and each approximation's
+    W1 to the grid posterior's predictive finite and above the reference's own Monte Carlo floor."""
+    g = f["pushforward"]
+    t, data = g["points"][()], g["data/x1"]
+    lower, upper = g["reference/lower"][0], g["reference/upper"][0]
+    at = np.searchsorted(t, data["points"][()])
+    check(np.allclose(t[at], data["points"][()]), "the data times are prediction times")
+    # The band is of the noise-free response; the data scatter around it by σ = 0.02.
+    inside = np.mean((data["values"][()] >= lower[at] - 0.04) & (data["values"][()] <= upper[at] + 0.04))
+    check(inside >= 0.9, f"floor-1 data within 2σ of the reference band at {inside:.0%} of the times (≥ 90%)")
+    floor = g["reference/w1_floor"][()]
+    for s in sources:
+        w1 = g[s + "/w1_mean"][()]
+        check(np.all(np.isfinite(w1)) and np.all(w1 >= 0.5 * floor),
+              f"{s}: predictive W1 (x1, x2) = {w1.round(5).tolist()}, Monte Carlo floor {floor.round(5).tolist()}")
+    return {s: g[s + "/w1_mean"][()] for s in sources}
 
 
 def shear_frame_vi_warm(f):
@@ -176,6 +196,9 @@ def shear_frame_vi_warm(f):
     check(np.abs(w - 0.5).max() <= 0.05, f"final weights within 0.05 of ½ ({w.round(3).tolist()})")
     check(jsd[-1] <= jsd[0] and jsd[-1] <= 0.05, f"VI improves on its Laplace start and ends below JSD 0.05 "
           f"({jsd[0]:.4f} → {jsd[-1]:.4f})")
+    w1 = pushforward(f, ["laplace", "vi"])
+    check(np.all(w1["vi"] < w1["laplace"]), "the VI-refined predictive is closer to the grid posterior's "
+          f"than the Laplace one, on both floors ({w1['vi'].round(5).tolist()} < {w1['laplace'].round(5).tolist()})")
 
 
 def shear_frame_vi_cold(f):
@@ -184,6 +207,11 @@ def shear_frame_vi_cold(f):
     elbo = f["vi/history/elbo"][()]
     check(elbo.size > 1 and elbo[-1] > elbo[0], f"ELBO rises ({elbo[0]:.1f} → {elbo[-1]:.1f})")
     check(np.all(np.isfinite(f["vi/history/jsd"][()])), "JSD history finite")
+    # One mode only: floor 1 cannot tell the mirror modes apart, floor 2 can, so the unobserved floor's
+    # predictive is where the missing mode shows.
+    w1 = pushforward(f, ["vi"])["vi"]
+    floor = f["pushforward/reference/w1_floor"][()]
+    check(w1[1] > 10 * floor[1], f"floor-2 predictive W1 {w1[1]:.4f} > 10 × its Monte Carlo floor {floor[1]:.5f}")
 
 
 def predictive(f, group, k=5.0):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plot scripts on small outputs: a pair plot of an SVGD ensemble against HMC draws of the same
 # target, a pair plot of a stored snapshot, and the convergence history. Each must write a readable
-# PNG and print the moments of the files it was given; a bad parameter is refused.
+# PNG and print the moments of the files it was given; a bad parameter is refused. The shear frame's
+# posterior predictive plot prints the W1 distances its file holds.
 # Usage: plots.sh <workdir> <l0svgd> <source dir>
 set -u
 work="$1"; exe="$2"; src="$3"
@@ -13,11 +14,15 @@ run=(timeout 120 mpirun -n 2 --oversubscribe "$exe" -target_type banana -log_lev
   -output_file svgd.h5 || bad "SVGD run"
 "${run[@]}" -task hmc -hmc_chains 4 -hmc_warmup 300 -hmc_samples 500 -output_file hmc.h5 || bad "HMC run"
 
+timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/inputs/shear_frame_vi_warm.yaml" -log_level warning \
+  -vi_iterations 200 -output_file vi.h5 || bad "VI run"
+
 plot() { /usr/bin/python3 "$src/scripts/$1" "${@:2}"; }
 plot plot_pairs.py svgd.h5 --reference hmc.h5 -o pairs.png > pairs.txt || bad "plot_pairs.py"
 plot plot_pairs.py svgd.h5 --dataset /history/particles --snapshot -1 --parameters x1 -o snap.png \
   > snap.txt || bad "plot_pairs.py --snapshot"
 plot plot_history.py svgd.h5 -o history.png > history.txt || bad "plot_history.py"
+plot plot_pushforward.py vi.h5 -o pushforward.png > pushforward.txt || bad "plot_pushforward.py"
 # What the scripts printed is what the files hold; the images open and have their panels' size.
 /usr/bin/python3 - << 'PY' || bad "printed moments or images"
 import re
@@ -41,7 +46,17 @@ ksd = h["ksd_squared"][()]
 final = ksd[np.isfinite(ksd)][-1]
 m = re.match(r"svgd.h5: final KSD² (\S+) at iteration 200,", open("history.txt").readline())
 assert m and np.isclose(float(m.group(1)), final, rtol=1e-3), open("history.txt").read()
-for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300)):
+g = h5py.File("vi.h5")["pushforward"]
+printed = open("pushforward.txt").read()
+for source in ("laplace", "vi"):
+    for q, name in enumerate(("x1", "x2")):
+        m = re.search(rf"^{source} {name}: mean W1 (\S+), largest (\S+) at time (\S+)$", printed, re.M)
+        w1 = g[source + "/w1"][q]
+        assert m, printed
+        got = [float(v) for v in m.groups()]
+        want = [w1.mean(), w1.max(), g["points"][np.argmax(w1)]]
+        assert np.allclose(got, want, rtol=1e-5), (source, name, got, want)
+for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300), ("pushforward.png", 500)):
     img = mpimg.imread(png)
     assert img.shape[0] >= min_size and img.shape[1] >= min_size, (png, img.shape)
     assert img[..., :3].std() > 0.01, f"{png} is blank"
@@ -49,5 +64,8 @@ PY
 out=$(plot plot_pairs.py svgd.h5 --parameters nosuch -o never.png 2>&1) && bad "an unknown parameter was accepted"
 grep -q "'nosuch' is neither a parameter name nor an index" <<< "$out" || bad "message: $out"
 [ -e never.png ] && bad "an image was written for a bad parameter"
+out=$(plot plot_pushforward.py svgd.h5 -o never2.png 2>&1) && bad "a file without /pushforward was accepted"
+grep -q "has no /pushforward" <<< "$out" || bad "message: $out"
+[ -e never2.png ] && bad "an image was written for a file without /pushforward"
 [ "$status" -eq 0 ] && echo "plots: ok"
 exit "$status"

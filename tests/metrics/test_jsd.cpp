@@ -92,6 +92,52 @@ TEST_CASE("grid JSD of a 2-D unnormalised target against mixtures", "[jsd]") {
   CHECK(alone.jsd(right_mode()).value == missing.value);
 }
 
+TEST_CASE("grid posterior draws follow the grid density, on any split of the draws", "[jsd]") {
+  // A correlated Gaussian well inside its box: the draws' moments are the Gaussian's to within the
+  // Monte Carlo error and the O(h²) error of the piecewise-constant density (h = 0.05 here).
+  Matrix mean(1, 2);
+  mean << 0.5, -1.0;
+  DenseMatrix factor(2, 2);
+  factor << 0.6, 0.0, 0.3, 0.4;
+  const MixtureModel target(GaussianMixture(Vector::Ones(1), mean, {factor}), 3.0);
+  const Vector lo = Vector::Map(std::vector<double>{-3, -4}.data(), 2);
+  const Vector hi = Vector::Map(std::vector<double>{4, 2}.data(), 2);
+  const GridPosterior grid(target, lo, hi, 140, MPI_COMM_WORLD);
+  const Index n = 40000;
+  Matrix draws(n, 2);
+  grid.sample(7, RngStream::Test, 0, draws);
+  CHECK((draws.rowwise() - lo.transpose()).minCoeff() >= 0.0);
+  CHECK((draws.rowwise() - hi.transpose()).maxCoeff() <= 0.0);
+  const Eigen::RowVector2d m = draws.colwise().mean();
+  const Matrix centred = draws.rowwise() - m;
+  const DenseMatrix covariance = centred.transpose() * centred / static_cast<double>(n - 1);
+  const DenseMatrix truth = factor * factor.transpose(); // [[0.36, 0.18], [0.18, 0.25]]
+  INFO("mean " << m << "\ncovariance\n" << covariance);
+  // Standard errors: sd/√n ≤ 0.003 for the means, about 0.0025 for the (co)variances.
+  CHECK((m - mean).cwiseAbs().maxCoeff() < 0.012);
+  CHECK((covariance - truth).cwiseAbs().maxCoeff() < 0.012);
+  // Draw i depends on i alone: a block drawn from its own first index is the same.
+  Matrix block(100, 2);
+  grid.sample(7, RngStream::Test, 500, block);
+  CHECK(block == draws.middleRows(500, 100));
+  // At the edge a node owns half a cell: the draws in x ∈ [3.75, 4] of a box ending at x = 4 (h =
+  // 0.5) come from the last column of nodes, as often as that column's trapezoid mass says.
+  const MixtureModel corner(right_mode(), 0.0);
+  const GridPosterior edge(corner, Vector::Constant(2, -1.0), Vector::Constant(2, 4.0), 10,
+                           MPI_COMM_WORLD);
+  double last_column = 0;
+  for (Index j = 0; j <= 10; ++j)
+    last_column +=
+        0.5 * ((j == 0 || j == 10) ? 0.5 : 1.0) * 0.25 * std::exp(edge.log_density()(10 * 11 + j));
+  Matrix at_edge(20000, 2);
+  edge.sample(1, RngStream::Test, 0, at_edge);
+  CHECK(at_edge.maxCoeff() <= 4.0);
+  CHECK(at_edge.minCoeff() >= -1.0);
+  const double share = (at_edge.col(0).array() >= 3.75).cast<double>().mean();
+  INFO("share " << share << ", trapezoid mass " << last_column);
+  CHECK(std::abs(share - last_column) < 4 * std::sqrt(last_column * (1 - last_column) / 20000));
+}
+
 TEST_CASE("JSD input errors", "[jsd][errors]") {
   const MixtureModel target(two_modes(), 0.0);
   const Vector lo = Vector::Constant(2, -1.0), hi = Vector::Constant(2, 1.0);

@@ -27,8 +27,9 @@ const ShearFrame& as_frame(const std::unique_ptr<Model>& model) {
   return *frame;
 }
 
-// Independent reference: classical RK4 on M ẍ + C ẋ + K x = 0 with a small step.
-Vector rk4_response(const ShearFrameSettings& s, const Eigen::Vector2d& c) {
+// Independent reference: classical RK4 on M ẍ + C ẋ + K x = 0 with a small step; row j holds the
+// floor displacements (x1, x2) at t = (j + first) Δt, j = 0..n − 1.
+Matrix rk4_floors(const ShearFrameSettings& s, const Eigen::Vector2d& c, Index n, Index first) {
   Eigen::Matrix4d a = Eigen::Matrix4d::Zero();
   a.topRightCorner<2, 2>().setIdentity();
   a.bottomLeftCorner<2, 2>() << -(s.k1 + s.k2) / s.m1, s.k2 / s.m1, s.k2 / s.m2, -s.k2 / s.m2;
@@ -36,16 +37,17 @@ Vector rk4_response(const ShearFrameSettings& s, const Eigen::Vector2d& c) {
   const int substeps = 200;
   const double h = s.dt / substeps;
   Eigen::Vector4d y(0, s.u0, 0, 0);
-  Vector x1(s.n_obs);
-  for (Index j = 0; j < s.n_obs; ++j) {
+  Matrix floors(n, 2);
+  for (Index j = 0; j < n + first; ++j) {
+    if (j >= first)
+      floors.row(j - first) << y(0), y(1);
     for (int i = 0; i < substeps; ++i) {
       const Eigen::Vector4d k1 = a * y, k2 = a * (y + 0.5 * h * k1), k3 = a * (y + 0.5 * h * k2),
                             k4 = a * (y + h * k3);
       y += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
     }
-    x1(j) = y(0);
   }
-  return x1;
+  return floors;
 }
 
 } // namespace
@@ -83,9 +85,50 @@ TEST_CASE("shear frame response matches an independent ODE integration", "[shear
   const ShearFrame& frame = as_frame(model);
   for (const Eigen::Vector2d c :
        {Eigen::Vector2d(0.2, 0.5), Eigen::Vector2d(0.0, 0.0), Eigen::Vector2d(1.3, 0.05)}) {
-    const Vector reference = rk4_response(frame.settings(), c);
+    const Vector reference = rk4_floors(frame.settings(), c, 20, 1).col(0);
     CHECK((frame.response(c) - reference).cwiseAbs().maxCoeff() < 1e-9);
   }
+}
+
+TEST_CASE("shear frame predicts both floors over time, beyond the data too", "[shear_frame]") {
+  const auto model = build_shear_frame("-target_n_obs 20 -target_predict_steps 50");
+  const ShearFrame& frame = as_frame(model);
+  const Predictive& predictive = frame;
+  CHECK(predictive.quantity_names() == std::vector<std::string>{"x1", "x2"});
+  CHECK(predictive.point_name() == "time");
+  const Vector t = predictive.prediction_points();
+  REQUIRE(t.size() == 51);
+  CHECK(t(0) == 0.0);
+  CHECK(t(50) == Approx(25.0).epsilon(1e-15));
+  // Floor 1 is the observed quantity, at t_j = j Δt, j = 1..n.
+  const std::vector<ObservedQuantity> data = predictive.observed_quantities();
+  REQUIRE(data.size() == 1);
+  CHECK(data[0].quantity == 0);
+  CHECK(data[0].values == frame.observations());
+  CHECK((data[0].points - t.segment(1, 20)).cwiseAbs().maxCoeff() < 1e-14);
+
+  Matrix c(3, 2), out(3, 102);
+  c << 0.2, 0.5, 0.0, 0.0, 1.3, 0.05;
+  predictive.predict(c, out);
+  for (Index i = 0; i < 3; ++i) {
+    const Matrix reference = rk4_floors(frame.settings(), c.row(i).transpose(), 51, 0);
+    INFO("damping " << c.row(i));
+    CHECK((out.row(i).head(51).transpose() - reference.col(0)).cwiseAbs().maxCoeff() < 1e-9);
+    CHECK((out.row(i).tail(51).transpose() - reference.col(1)).cwiseAbs().maxCoeff() < 1e-9);
+    CHECK((out.row(i).segment(1, 20).transpose() - frame.response(c.row(i).transpose()))
+              .cwiseAbs()
+              .maxCoeff() < 1e-14);
+  }
+  // The initial state: floor 2 displaced by u0, floor 1 at rest.
+  CHECK(out(0, 0) == 0.0);
+  CHECK(out(0, 51) == 1.0);
+  // The default horizon is the observation window.
+  CHECK(dynamic_cast<const Predictive&>(as_frame(build_shear_frame("-target_n_obs 20")))
+            .prediction_points()
+            .size() == 21);
+  Matrix wrong(3, 100);
+  CHECK_THROWS_WITH(predictive.predict(c, wrong), Contains("n x 102 outputs"));
+  CHECK_THROWS_AS(build_shear_frame("-target_predict_steps -1"), InputError);
 }
 
 TEST_CASE("the floor-1 response cannot tell c from its mirror image", "[shear_frame]") {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mpi.h>
 
+#include "l0svgd/core/rng.hpp"
 #include "l0svgd/core/types.hpp"
 #include "l0svgd/metrics/density.hpp"
 #include "l0svgd/models/model.hpp"
@@ -41,6 +42,13 @@ public:
   /// Collective.
   JsdEstimate jsd(const NormalisedDensity& q) const;
 
+  /// Draws rows `first` … `first + out.rows() − 1` of the (seed, stream) sequence, draw i from
+  /// RandomSequence(seed, stream, i) alone: a node with probability its trapezoid mass, then a
+  /// point uniform over the node's cell (the part inside the box of x_i ± h_x/2, y_j ± h_y/2). The
+  /// draws follow the piecewise-constant density whose integrals are the trapezoid rule's. Not
+  /// collective.
+  void sample(uint64_t seed, RngStream stream, Index first, MatrixRef out) const;
+
   Index n() const { return n_; }
   /// Node coordinates, ((n+1)² × 2), node (i, j) in row i (n+1) + j at (x_i, y_j).
   const Matrix& nodes() const { return nodes_; }
@@ -56,6 +64,7 @@ private:
   Matrix nodes_;
   Vector log_target_;  // unnormalised log p̃ at the nodes
   Vector log_density_; // normalised on the fine grid
+  Vector cumulative_;  // running sum of the nodes' trapezoid masses, in node order (last: 1)
   double log_normaliser_ = 0.0;
 };
 

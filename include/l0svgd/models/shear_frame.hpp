@@ -10,18 +10,20 @@
 #include <Eigen/Core>
 
 #include "l0svgd/models/model.hpp"
+#include "l0svgd/models/predictive.hpp"
 #include "l0svgd/models/target_registry.hpp"
 
 namespace l0svgd {
 
 /// Physical and observation settings; the defaults are our benchmark choice (REFERENCE.md §5).
 struct ShearFrameSettings {
-  double m1 = 1.0, m2 = 1.0;        ///< -target_m1, -target_m2: floor masses
-  double k1 = 1.0, k2 = 0.5;        ///< -target_k1, -target_k2: storey stiffnesses
-  double u0 = 1.0;                  ///< -target_u0: initial floor-2 displacement
-  double dt = 0.5;                  ///< -target_dt: observation interval
-  Index n_obs = 60;                 ///< -target_n_obs: observations at t_j = j Δt, j = 1..n
-  double sigma = 0.02;              ///< -target_sigma: observation noise standard deviation
+  double m1 = 1.0, m2 = 1.0; ///< -target_m1, -target_m2: floor masses
+  double k1 = 1.0, k2 = 0.5; ///< -target_k1, -target_k2: storey stiffnesses
+  double u0 = 1.0;           ///< -target_u0: initial floor-2 displacement
+  double dt = 0.5;           ///< -target_dt: observation interval
+  Index n_obs = 60;          ///< -target_n_obs: observations at t_j = j Δt, j = 1..n
+  Index n_predict = 0; ///< -target_predict_steps: predictions at t_j = j Δt, j = 0..n (0: n_obs)
+  double sigma = 0.02; ///< -target_sigma: observation noise standard deviation
   Eigen::Vector2d c_true{0.2, 0.5}; ///< -target_c_true: damping of the synthetic data
   Eigen::Vector2d lower{0.0, 0.0};  ///< -target_lower: uniform prior box
   Eigen::Vector2d upper{1.5, 1.5};  ///< -target_upper
@@ -39,7 +41,11 @@ struct ShearFrameSettings {
 /// exact: the derivatives of expm(A Δt) with respect to c1 and c2 are the Fréchet derivatives read
 /// off one block-triangular exponential expm([[A, dA/dc1, dA/dc2], [0, A, 0], [0, 0, A]] Δt) and
 /// propagated through the powers.
-class ShearFrame : public Model {
+///
+/// As a Predictive model it predicts both floors' displacements x1, x2 at t_j = j Δt,
+/// j = 0..n_predict (floor 1 observed at j ≥ 1), to show what the data say about the unobserved
+/// floor and, beyond the observation window, about the future.
+class ShearFrame : public Model, public Predictive {
 public:
   /// `observations` y_1..y_n (n ≥ 1). Throws InputError for invalid settings.
   ShearFrame(const ShearFrameSettings& settings, const Vector& observations);
@@ -51,6 +57,12 @@ public:
   void log_density(const ConstMatrixRef& x, VectorRef log_density) const override;
   Vector lower_bounds() const override { return settings_.lower; }
   Vector upper_bounds() const override { return settings_.upper; }
+
+  std::vector<std::string> quantity_names() const override { return {"x1", "x2"}; }
+  std::string point_name() const override { return "time"; }
+  Vector prediction_points() const override;
+  std::vector<ObservedQuantity> observed_quantities() const override;
+  void predict(const ConstMatrixRef& x, MatrixRef out) const override;
 
   /// Noise-free floor-1 displacements x1(t_j), j = 1..n_obs, for damping c.
   Vector response(const Eigen::Vector2d& c) const;
@@ -66,6 +78,9 @@ public:
 private:
   using Matrix4 = Eigen::Matrix4d;
   Matrix4 system_matrix(const Eigen::Vector2d& c) const;
+  Index n_predict() const {
+    return settings_.n_predict > 0 ? settings_.n_predict : settings_.n_obs;
+  }
 
   ShearFrameSettings settings_;
   Vector observations_;
