@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from gmm_density import marginal_density  # noqa: E402  scripts/gmm_density.py, beside this script
 from h5text import strings  # noqa: E402  scripts/h5text.py, beside this script
 
 
@@ -21,12 +22,7 @@ LEVELS = np.array([0.05, 0.3, 0.7])
 
 def mixture_density(group, points):
     """Density of the Gaussian mixture stored in an HDF5 group at points (n, 2)."""
-    weights, means, chol = group["weights"][...], group["means"][...], group["cholesky"][...]
-    total = np.zeros(len(points))
-    for w, mu, low in zip(weights, means, chol):
-        y = np.linalg.solve(low, (points - mu).T)
-        total += w * np.exp(-0.5 * np.sum(y * y, axis=0)) / (2 * np.pi * np.prod(np.diag(low)))
-    return total
+    return marginal_density(group, (0, 1), points)
 
 
 def grid(f):

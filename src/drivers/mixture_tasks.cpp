@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/input_files.hpp"
@@ -50,7 +51,9 @@ public:
     target_ = configure_target(options, "shear_frame");
     box_lower_ = options.get_real_array(
         "search_lower", {},
-        "search box lower bounds (one value or d) for targets without a bounded support");
+        "search box lower bounds (one value or d) for targets without a bounded support; default "
+        "for a target with an exact sampler: the range of 10000 exact draws, widened by half of it "
+        "on each side");
     box_upper_ =
         options.get_real_array("search_upper", {}, "search box upper bounds (one value or d)");
     output_file_ =
@@ -73,12 +76,19 @@ public:
 
   void setup() override {
     model_ = target_->build(comm_);
+    std::unique_ptr<NormalisedDensity> sampler = exact_sampler(*model_);
     if (!box_lower_.empty() || !box_upper_.empty()) {
       const Vector lower = expand_per_coordinate(box_lower_, model_->dim(), "search_lower");
       const Vector upper = expand_per_coordinate(box_upper_, model_->dim(), "search_upper");
       boxed_ = std::make_unique<BoxedModel>(*model_, lower, upper);
+    } else if (sampler &&
+               !(model_->lower_bounds().allFinite() && model_->upper_bounds().allFinite())) {
+      const auto [lower, upper] = sampled_box(*sampler);
+      logger().info("search box from ", kBoxDraws, " exact draws of the target: [",
+                    lower.transpose(), "] to [", upper.transpose(), "]");
+      boxed_ = std::make_unique<BoxedModel>(*model_, lower, upper);
     }
-    choose_reference();
+    choose_reference(std::move(sampler));
     predictive_ = dynamic_cast<const Predictive*>(model_.get());
     require_input(predictive_ || !pushforward_set_,
                   "options -pushforward_draws/-pushforward_level: target '" + model_->name() +
@@ -125,8 +135,12 @@ protected:
                               reference.draw ? &reference : nullptr, sources, seed_ + 2, comm_);
   }
 
-  /// Collective: the grid reference (nodes and normalised log density) for plots, if there is one.
+  /// Collective: the grid reference (nodes and normalised log density) for plots, or
+  /// -output_samples exact draws of a target with an exact sampler.
   void write_reference(H5File& h5) const {
+    if (exact_ && n_samples_ > 0)
+      write_density_samples(h5, *exact_, n_samples_, seed_, "/reference/samples",
+                            RngStream::Metrics);
     if (!grid_)
       return;
     h5.write_matrix("/reference/grid_nodes", grid_->nodes());
@@ -141,23 +155,40 @@ protected:
   uint64_t seed_ = 1;
 
 private:
-  void choose_reference() {
-    const auto* gmm = dynamic_cast<const GaussianMixtureModel*>(model_.get());
-    const auto* exact = dynamic_cast<const ExactTarget*>(model_.get());
+  /// The target's exact sampler (gmm, gmm_synthetic, sas_mixture), or none.
+  static std::unique_ptr<NormalisedDensity> exact_sampler(const Model& target) {
+    if (const auto* gmm = dynamic_cast<const GaussianMixtureModel*>(&target))
+      return std::make_unique<GaussianMixture>(mixture_of(*gmm));
+    if (const auto* exact = dynamic_cast<const ExactTarget*>(&target))
+      return std::make_unique<ExactTargetDensity>(target, *exact);
+    return nullptr;
+  }
+
+  /// The default search box of an unbounded target with an exact sampler: the range of kBoxDraws
+  /// draws widened by half of it on each side, so that every mode's basin lies well inside (a
+  /// coarse multistart design in a box many times wider than the modes' spread misses modes).
+  /// Every rank draws the same rows, so the box is identical everywhere without communication.
+  std::pair<Vector, Vector> sampled_box(const NormalisedDensity& sampler) const {
+    Matrix draws(kBoxDraws, sampler.dim());
+    sampler.sample(seed_, RngStream::SearchBox, 0, draws);
+    const Vector lo = draws.colwise().minCoeff().transpose(),
+                 hi = draws.colwise().maxCoeff().transpose();
+    const Vector margin = 0.5 * (hi - lo);
+    return {lo - margin, hi + margin};
+  }
+
+  void choose_reference(std::unique_ptr<NormalisedDensity> sampler) {
     const Vector lower = model().lower_bounds(), upper = model().upper_bounds();
     const bool boxed = lower.allFinite() && upper.allFinite();
     std::string choice = reference_;
     if (choice == "auto")
-      choice = gmm || exact ? "target" : (model().dim() == 2 && boxed ? "grid" : "none");
+      choice = sampler ? "target" : (model().dim() == 2 && boxed ? "grid" : "none");
     if (choice == "target") {
-      if (!gmm && !exact)
+      if (!sampler)
         throw InputError("option -reference target needs a target with an exact sampler (gmm, "
                          "gmm_synthetic, sas_mixture), this one is '" +
                          model_->name() + "'");
-      if (gmm)
-        exact_ = std::make_unique<GaussianMixture>(mixture_of(*gmm));
-      else
-        exact_ = std::make_unique<ExactTargetDensity>(*model_, *exact);
+      exact_ = std::move(sampler);
     } else if (choice == "grid") {
       if (model().dim() != 2 || !boxed)
         throw InputError("option -reference grid needs a 2-D target with a bounded support or "
@@ -165,6 +196,8 @@ private:
       grid_ = std::make_unique<GridPosterior>(model(), lower, upper, grid_n_, comm_);
     }
   }
+
+  static constexpr Index kBoxDraws = 10000;
 
   std::unique_ptr<TargetBuilder> target_;
   std::vector<double> box_lower_, box_upper_;
@@ -246,7 +279,7 @@ public:
     write_outputs(out.h5(), seconds_since(start));
     out.h5().write_attribute("/laplace", "jsd", jsd.value);
     out.h5().write_attribute("/laplace", "jsd_error", jsd.standard_error);
-    write_mixture_samples(out.h5(), laplace_->mixture, n_samples_, seed_);
+    write_density_samples(out.h5(), laplace_->mixture, n_samples_, seed_);
     write_predictive(out.h5(), {{"laplace", &laplace_->mixture}});
     out.commit();
     if (has_reference())
@@ -342,7 +375,7 @@ public:
     out.h5().write_attribute("/vi/history", "init", init_);
     out.h5().write_attribute("/vi/history", "elbo_final", result.elbo);
     out.h5().write_attribute("/vi/history", "setup_seconds", setup_seconds);
-    write_mixture_samples(out.h5(), result.mixture, n_samples_, seed_);
+    write_density_samples(out.h5(), result.mixture, n_samples_, seed_);
     std::vector<std::pair<std::string, const GaussianMixture*>> predicted;
     if (laplace_)
       predicted.emplace_back("laplace", &laplace_->mixture);

@@ -38,6 +38,7 @@ const std::vector<DimensionRule>& rules() {
       {"/samples", {"sample", "parameter"}},
       {"/reference/grid_nodes", {"node", "parameter"}},
       {"/reference/grid_log_density", {"node"}},
+      {"/reference/samples", {"sample", "parameter"}},
       {"/vi/history/*", {"iteration"}},
       {"/map/x", {"parameter"}},
       // laplace, vi: the posterior predictive of a target with predicted quantities

@@ -91,11 +91,12 @@ std::vector<ViRecord> read_vi_history(const H5File& file) {
   return history;
 }
 
-void write_mixture_samples(H5File& file, const GaussianMixture& mixture, Index n, uint64_t seed) {
+void write_density_samples(H5File& file, const NormalisedDensity& density, Index n, uint64_t seed,
+                           const std::string& path, RngStream stream) {
   const Partition partition(n, file.comm());
-  Matrix local(partition.n_local(), mixture.dim());
-  mixture.sample(seed, RngStream::VariationalDraws, partition.local_begin(), local);
-  file.write_rows("/samples", local, partition);
+  Matrix local(partition.n_local(), density.dim());
+  density.sample(seed, stream, partition.local_begin(), local);
+  file.write_rows(path, local, partition);
 }
 
 } // namespace l0svgd

@@ -150,6 +150,34 @@ def sas_mixture_vi(f):
     check(jsd[-1] < 0.2, f"final JSD {jsd[-1]:.3f} (< 0.2)")
 
 
+def mixture_moments(g):
+    """Per-coordinate mean and standard deviation of the Gaussian mixture stored in group g."""
+    w, mu, low = g["weights"][()], g["means"][()], g["cholesky"][()]
+    mean = w @ mu
+    return mean, np.sqrt(w @ (np.einsum("kij,kij->ki", low, low) + mu**2) - mean**2)
+
+
+def sas_mixture_15d_vi(f):
+    # No search box was given: the default box (from exact draws) holds all three modes. VI improves on
+    # the Laplace mixture by more than the estimates' errors (measured: 0.50 -> 0.23, errors 0.006), and
+    # the VI mixture's marginal means and spreads are closer to the exact draws' than the Laplace
+    # mixture's (measured: mean error 0.89 -> 0.25, sd error 0.35 -> 0.11, averaged over coordinates).
+    check(f["modes"].shape == (3, 15), f"three modes found in 15 dimensions ({f['modes'].shape})")
+    truth = f["reference/samples"][()]
+    check(truth.shape == (10000, 15), f"10000 exact draws in /reference/samples ({truth.shape})")
+    jsd, err = f["vi/history/jsd"][()], f["vi/history/jsd_error"][()]
+    check(jsd[-1] < jsd[0] - 4 * np.hypot(err[0], err[-1]), f"VI lowers the JSD from {jsd[0]:.3f} (Laplace) to "
+          f"{jsd[-1]:.3f}")
+    check(jsd[-1] < 0.3, f"final JSD {jsd[-1]:.3f} (< 0.3)")
+    errors = {}
+    for name in ("initial", "final"):
+        mean, sd = mixture_moments(f["mixture/" + name])
+        errors[name] = (np.abs(mean - truth.mean(0)).mean(), np.abs(sd - truth.std(0, ddof=1)).mean())
+    (lm, ls), (vm, vs) = errors["initial"], errors["final"]
+    check(vm < lm / 2 and vs < ls / 2, f"VI marginal mean / sd errors {vm:.3f} / {vs:.3f}, under half the "
+          f"Laplace mixture's {lm:.3f} / {ls:.3f}")
+
+
 def mirror_pair(means, what):
     # The shear frame's two modes are exact mirror images, (c1, c2) → (2 c2, c1 / 2) (the likelihood is
     # invariant under it): each found mode's mirror must be the other to the optimiser's tolerance.
@@ -306,7 +334,7 @@ def main():
         sys.exit(__doc__)
     name, path = sys.argv[1], sys.argv[2]
     checks = {k: v for k, v in globals().items() if callable(v) and k in {
-        "gaussian_svgd", "banana_svgd", "gmm_svgd", "logreg_svgd", "logreg_hmc", "logreg_nuts", "sas_mixture_vi", "shear_frame_laplace", "shear_frame_vi_warm",
+        "gaussian_svgd", "banana_svgd", "gmm_svgd", "logreg_svgd", "logreg_hmc", "logreg_nuts", "sas_mixture_vi", "sas_mixture_15d_vi", "shear_frame_laplace", "shear_frame_vi_warm",
         "shear_frame_vi_cold", "hyperelastic_l0svgd", "hyperelastic_hmc", "hyperelastic_l2svgd",
         "hyperelastic_psvgd", "treloar_l0svgd"}}
     if name not in checks:

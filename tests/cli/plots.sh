@@ -2,7 +2,8 @@
 # The plot scripts on small outputs: a pair plot of an SVGD ensemble against HMC draws of the same
 # target, a pair plot of a stored snapshot, and the convergence history. Each must write a readable
 # PNG and print the moments of the files it was given; a bad parameter is refused. The shear frame's
-# posterior predictive plot prints the W1 distances its file holds.
+# posterior predictive plot prints the W1 distances its file holds; the marginals plot of a SAS-mixture
+# run prints the exact draws' and both mixtures' moments.
 # Usage: plots.sh <workdir> <l0svgd> <source dir>
 set -u
 work="$1"; exe="$2"; src="$3"
@@ -16,6 +17,8 @@ run=(timeout 120 mpirun -n 2 --oversubscribe "$exe" -target_type banana -log_lev
 
 timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/inputs/shear_frame_vi_warm.yaml" -log_level warning \
   -vi_iterations 200 -output_file vi.h5 || bad "VI run"
+timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/inputs/sas_mixture_15d_vi.yaml" -log_level warning \
+  -target_dim 6 -vi_iterations 100 -output_samples 2000 -output_file sas.h5 || bad "SAS mixture VI run"
 
 plot() { /usr/bin/python3 "$src/scripts/$1" "${@:2}"; }
 plot plot_pairs.py svgd.h5 --reference hmc.h5 -o pairs.png > pairs.txt || bad "plot_pairs.py"
@@ -23,6 +26,7 @@ plot plot_pairs.py svgd.h5 --dataset /history/particles --snapshot -1 --paramete
   > snap.txt || bad "plot_pairs.py --snapshot"
 plot plot_history.py svgd.h5 -o history.png > history.txt || bad "plot_history.py"
 plot plot_pushforward.py vi.h5 -o pushforward.png > pushforward.txt || bad "plot_pushforward.py"
+plot plot_marginals.py sas.h5 --coords 0,2,5 -o marginals.png > marginals.txt || bad "plot_marginals.py"
 # What the scripts printed is what the files hold; the images open and have their panels' size.
 /usr/bin/python3 - << 'PY' || bad "printed moments or images"
 import re
@@ -56,7 +60,20 @@ for source in ("laplace", "vi"):
         got = [float(v) for v in m.groups()]
         want = [w1.mean(), w1.max(), g["points"][np.argmax(w1)]]
         assert np.allclose(got, want, rtol=1e-5), (source, name, got, want)
-for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300), ("pushforward.png", 500)):
+f = h5py.File("sas.h5")
+truth, lines = f["reference/samples"][()], open("marginals.txt").read().splitlines()
+for line, j in zip(lines, (0, 2, 5)):
+    m = re.match(rf"x{j}: truth mean (\S+) sd (\S+); Laplace mean (\S+) sd (\S+); VI mean (\S+) sd (\S+)$", line)
+    assert m, line
+    got = [float(v) for v in m.groups()]
+    want = [truth[:, j].mean(), truth[:, j].std(ddof=1)]
+    for name in ("initial", "final"):  # closed-form mixture moments
+        w, mu, low = (f[f"mixture/{name}/{k}"][()] for k in ("weights", "means", "cholesky"))
+        mean = w @ mu[:, j]
+        want += [mean, np.sqrt(w @ ((low[:, j, :] ** 2).sum(1) + mu[:, j] ** 2) - mean**2)]
+    assert np.allclose(got, want, rtol=1e-4, atol=1e-5), (line, want)
+for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300), ("pushforward.png", 500),
+                      ("marginals.png", 500)):
     img = mpimg.imread(png)
     assert img.shape[0] >= min_size and img.shape[1] >= min_size, (png, img.shape)
     assert img[..., :3].std() > 0.01, f"{png} is blank"
@@ -67,5 +84,10 @@ grep -q "'nosuch' is neither a parameter name nor an index" <<< "$out" || bad "m
 out=$(plot plot_pushforward.py svgd.h5 -o never2.png 2>&1) && bad "a file without /pushforward was accepted"
 grep -q "has no /pushforward" <<< "$out" || bad "message: $out"
 [ -e never2.png ] && bad "an image was written for a file without /pushforward"
+out=$(plot plot_marginals.py sas.h5 --coords 0,6 -o never3.png 2>&1) && bad "a coordinate out of range was accepted"
+grep -q "coords must be distinct indices in \[0, 5\]" <<< "$out" || bad "message: $out"
+out=$(plot plot_marginals.py vi.h5 -o never4.png 2>&1) && bad "a file without exact draws was accepted"
+grep -q "has no /reference/samples" <<< "$out" || bad "message: $out"
+[ -e never3.png ] || [ -e never4.png ] && bad "an image was written for a bad marginals call"
 [ "$status" -eq 0 ] && echo "plots: ok"
 exit "$status"

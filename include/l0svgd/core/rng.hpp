@@ -23,6 +23,7 @@ enum class RngStream : uint32_t {
   Weights = 7,
   Metrics = 8,
   KernelAnchors = 9,
+  SearchBox = 10,
   Test = 99
 };
 

@@ -25,9 +25,11 @@ void write_vi_history(H5File& file, const std::vector<ViRecord>& history);
 /// Collective: the records write_vi_history wrote.
 std::vector<ViRecord> read_vi_history(const H5File& file);
 
-/// Collective: `n` draws from `mixture` into /samples, each rank drawing and writing its own rows
-/// (draw i from RandomSequence(seed, VariationalDraws, i), so any rank count gives the same
-/// samples).
-void write_mixture_samples(H5File& file, const GaussianMixture& mixture, Index n, uint64_t seed);
+/// Collective: `n` draws from `density` into `path` (default /samples), each rank drawing and
+/// writing its own rows (draw i from RandomSequence(seed, stream, i), so any rank count gives the
+/// same samples).
+void write_density_samples(H5File& file, const NormalisedDensity& density, Index n, uint64_t seed,
+                           const std::string& path = "/samples",
+                           RngStream stream = RngStream::VariationalDraws);
 
 } // namespace l0svgd
