@@ -13,7 +13,8 @@ For every run: /vi/history/time (wall time since the run began; a warm start's f
 its multistart, Hessians and NNLS) and the JSD there. Per d and start: the median and quartiles of JSD
 against wall time (each run's last record at or before t), the time to --tolerance, and the final JSD.
 The cold start runs --cold-factor times as many iterations, so that its budget covers the warm run's;
-"cold best in budget" is the lowest JSD a cold run records by the time its warm twin finishes.
+"cold best in budget" is the lowest JSD a cold run records by the time its warm twin (the same target)
+finishes; each warm run is judged against its own twin, since the seeds are different targets.
 
 Targets (issue 10): at every d the warm start reaches a JSD the cold start never reaches within the same
 time budget; where both reach the tolerance, the warm median time is below half the cold one.
@@ -109,28 +110,38 @@ def summarise(rows, histories, args):
     for d in args.dims:
         warm = [r for r in rows if r["dim"] == d and r["start"] == "warm"]
         cold = {r["seed"]: r for r in rows if r["dim"] == d and r["start"] == "cold"}
-        best = []  # the cold twin's lowest JSD by the time the warm run ends
+        # Each warm run against its cold twin on the same target (seeds are different targets, whose
+        # attainable JSD differs more than the starts do): the twin's lowest JSD by the time the warm
+        # run ends, and over its whole run of --cold-factor times the iterations.
+        best, best_all = [], []
         for r in warm:
             h = histories[(d, "cold", r["seed"])]
             best.append(float(h["jsd"][h["time"] <= r["final_time"]].min()))
+            best_all.append(float(h["jsd"].min()))
         for r, b in zip(warm, best):
             cold[r["seed"]]["cold_best_in_budget"] = b
-        warm_final = np.median([r["final_jsd"] for r in warm])
-        never = warm_final < min(best)
         pairs = sum(r["final_jsd"] < b for r, b in zip(warm, best))
+        pairs_all = sum(r["final_jsd"] < b for r, b in zip(warm, best_all))
+        never = pairs == len(warm)
         t_warm = [r["time_to_tolerance"] for r in warm]
         t_cold = [r["time_to_tolerance"] for r in cold.values()]
         both = [(a, b) for a, b in zip(t_warm, [cold[r["seed"]]["time_to_tolerance"] for r in warm])
                 if math.isfinite(a) and math.isfinite(b)]
         ratio = (np.median([a for a, _ in both]) / np.median([b for _, b in both])) if both else math.nan
+        # Over every seed, a run that never reaches the tolerance counted as taking forever: the pairs
+        # above leave out exactly the targets hard for the cold start.
+        censored = np.median([t if math.isfinite(t) else math.inf for t in t_warm]) / np.median(
+            [t if math.isfinite(t) else math.inf for t in t_cold])
         verdicts[d] = (never, ratio)
-        lines.append(f"| {d} | {q3([r['final_jsd'] for r in warm])} | {q3(best)} | {fmt(min(best))} | "
-                     f"{'**yes**' if never else '**no**'} ({pairs}/{len(warm)} seeds) | "
+        lines.append(f"| {d} | {q3([r['final_jsd'] for r in warm])} | {q3(best)} | "
+                     f"{pairs}/{len(warm)} {'(**met**)' if never else '(**not met**)'} | "
+                     f"{pairs_all}/{len(warm)} | "
                      f"{q3(t_warm)} ({sum(map(math.isfinite, t_warm))}/{len(warm)}) | "
                      f"{q3(t_cold)} ({sum(map(math.isfinite, t_cold))}/{len(cold)}) | "
                      f"{q3([r['setup_seconds'] for r in warm])} | "
                      + ("–" if not both else f"{fmt(ratio, 2)} over {len(both)} seeds"
-                        f" ({'**met**' if ratio < 0.5 else '**not met**'})") + " |")
+                        f" ({'**met**' if ratio < 0.5 else '**not met**'})")
+                     + f"; all {len(warm)} seeds, unreached = ∞: {fmt(censored, 2)} |")
     return lines, verdicts
 
 
@@ -214,13 +225,15 @@ def main():
              "box (the range of 10 000 exact draws widened by half of it on each side); both starts fit K "
              "components.", "",
              "Columns: q1 / median / q3 over the seeds. \"Cold best in budget\": the lowest JSD the cold run records "
-             "by the time its warm twin ends (the same wall-time budget). \"Never reached\": the warm median final JSD "
-             "is below every cold run's best in budget (and in how many seeds the warm run beats its own cold twin). "
+             "by the time its warm twin (the same target) ends, the same wall-time budget. \"Warm below its cold "
+             "twin\": in how many seeds the warm run's final JSD is below that (target: every seed), and below the "
+             f"cold run's best over all its {args.cold_factor}× iterations. "
              f"Times to JSD < {args.tolerance:g} are over the runs that reach it (count in brackets); the ratio is of "
-             "the medians over the seeds where both do (target < 0.5).", "",
-             "| d | warm final JSD | cold best in budget | cold best, lowest seed | warm JSD never reached by cold "
-             f"| warm time to {args.tolerance:g} s | cold time to {args.tolerance:g} s | warm setup s (multistart, "
-             "Hessians, NNLS) | warm / cold median time |",
+             "the medians over the seeds where both do (target < 0.5), and over all seeds with a run that never "
+             "reaches it counted as infinitely long.", "",
+             "| d | warm final JSD | cold best in budget | warm below its cold twin, same budget | warm below "
+             f"its cold twin's whole run | warm time to {args.tolerance:g} s | cold time to {args.tolerance:g} s | "
+             "warm setup s (multistart, Hessians, NNLS) | warm / cold median time |",
              "|---|---|---|---|---|---|---|---|---|"] + table
     lines += ["", "![JSD against wall time](../../docs/images/vi_scalability.png)"]
     with open(os.path.join(args.out_dir, "vi_scalability.md"), "w") as f:
