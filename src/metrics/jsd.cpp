@@ -1,6 +1,7 @@
 #include "l0svgd/metrics/jsd.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/core/log_sum_exp.hpp"
 #include "l0svgd/core/profiling.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
 #include "l0svgd/parallel/gather.hpp"
@@ -16,18 +17,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double log_add_exp(double a, double b) {
-  const double m = std::max(a, b);
-  if (m == -kInf)
-    return -kInf;
-  return m + std::log(std::exp(a - m) + std::exp(b - m));
-}
-
 // x log(2x / (x + y)) in log form, 0 where x = 0.
 double jsd_integrand(double log_x, double log_y) {
   if (log_x == -kInf)
     return 0.0;
-  return std::exp(log_x) * (M_LN2 + log_x - log_add_exp(log_x, log_y));
+  return std::exp(log_x) * (M_LN2 + log_x - log_sum_exp(log_x, log_y));
 }
 
 } // namespace
@@ -50,8 +44,8 @@ JsdEstimate jsd_monte_carlo(const NormalisedDensity& p, const NormalisedDensity&
   // Terms log p − log m at x ~ P and log q − log m at y ~ Q; each lies in [−∞, log 2].
   Matrix local(n_local, 2);
   for (Index i = 0; i < n_local; ++i) {
-    local(i, 0) = M_LN2 + p_at_x(i) - log_add_exp(p_at_x(i), q_at_x(i));
-    local(i, 1) = M_LN2 + q_at_y(i) - log_add_exp(p_at_y(i), q_at_y(i));
+    local(i, 0) = M_LN2 + p_at_x(i) - log_sum_exp(p_at_x(i), q_at_x(i));
+    local(i, 1) = M_LN2 + q_at_y(i) - log_sum_exp(p_at_y(i), q_at_y(i));
   }
   Matrix terms(n, 2);
   RowGather(partition, 2, comm).gather(local, terms);

@@ -72,15 +72,19 @@ ShearFrame::Matrix4 ShearFrame::system_matrix(const Eigen::Vector2d& c) const {
   return a;
 }
 
-Vector ShearFrame::response(const Eigen::Vector2d& c) const {
+void ShearFrame::trajectory(const Eigen::Vector2d& c, MatrixRef states) const {
   const Matrix4 step = (system_matrix(c) * settings_.dt).exp();
   Eigen::Vector4d s(0, settings_.u0, 0, 0);
-  Vector x1(settings_.n_obs);
-  for (Index j = 0; j < settings_.n_obs; ++j) {
+  for (Index j = 0; j < states.rows(); ++j) {
+    states.row(j) = s.head<2>().transpose();
     s = step * s;
-    x1(j) = s(0);
   }
-  return x1;
+}
+
+Vector ShearFrame::response(const Eigen::Vector2d& c) const {
+  Matrix states(settings_.n_obs + 1, 2);
+  trajectory(c, states);
+  return states.col(0).tail(settings_.n_obs);
 }
 
 Vector ShearFrame::prediction_points() const {
@@ -100,14 +104,11 @@ void ShearFrame::predict(const ConstMatrixRef& x, MatrixRef out) const {
   require_input(x.cols() == 2 && out.rows() == x.rows() && out.cols() == 2 * n_points,
                 "shear frame: predict needs n x 2 parameters and n x " +
                     std::to_string(2 * n_points) + " outputs");
+  Matrix states(n_points, 2);
   for (Index i = 0; i < x.rows(); ++i) {
-    const Matrix4 step = (system_matrix(x.row(i).transpose()) * settings_.dt).exp();
-    Eigen::Vector4d s(0, settings_.u0, 0, 0);
-    for (Index j = 0; j < n_points; ++j) {
-      out(i, j) = s(0);
-      out(i, n_points + j) = s(1);
-      s = step * s;
-    }
+    trajectory(x.row(i).transpose(), states);
+    out.row(i).head(n_points) = states.col(0).transpose();
+    out.row(i).tail(n_points) = states.col(1).transpose();
     if (!out.row(i).allFinite())
       throw ModelError("shear frame: the response at damping (" + text(x(i, 0)) + ", " +
                        text(x(i, 1)) + ") is not finite");
@@ -121,14 +122,10 @@ Eigen::Vector2d ShearFrame::mirror(const Eigen::Vector2d& c) const {
 
 void ShearFrame::log_density(const ConstMatrixRef& x, VectorRef log_density) const {
   const double precision = 1.0 / (settings_.sigma * settings_.sigma);
+  Matrix states(settings_.n_obs + 1, 2);
   for (Index i = 0; i < x.rows(); ++i) {
-    const Matrix4 step = (system_matrix(x.row(i).transpose()) * settings_.dt).exp();
-    Eigen::Vector4d s(0, settings_.u0, 0, 0);
-    double sum_squares = 0;
-    for (Index j = 0; j < settings_.n_obs; ++j) {
-      s = step * s;
-      sum_squares += (observations_(j) - s(0)) * (observations_(j) - s(0));
-    }
+    trajectory(x.row(i).transpose(), states);
+    const double sum_squares = (observations_ - states.col(0).tail(settings_.n_obs)).squaredNorm();
     log_density(i) = log_constant_ - 0.5 * precision * sum_squares;
   }
 }

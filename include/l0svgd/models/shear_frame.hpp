@@ -78,6 +78,9 @@ public:
 private:
   using Matrix4 = Eigen::Matrix4d;
   Matrix4 system_matrix(const Eigen::Vector2d& c) const;
+  /// Noise-free displacements (x1, x2) at t_j = j dt, j = 0 … states.rows() − 1, into `states`
+  /// (rows × 2): the one time stepper behind response, predict and log_density.
+  void trajectory(const Eigen::Vector2d& c, MatrixRef states) const;
   Index n_predict() const {
     return settings_.n_predict > 0 ? settings_.n_predict : settings_.n_obs;
   }
