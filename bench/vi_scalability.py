@@ -106,8 +106,8 @@ def q3(values, digits=3):
 
 
 def summarise(rows, histories, args):
-    """Per d: the table rows and the verdicts on both targets."""
-    lines, verdicts = [], {}
+    """Per d: the table rows, with the verdicts on both targets."""
+    lines = []
     for d in args.dims:
         warm = [r for r in rows if r["dim"] == d and r["start"] == "warm"]
         cold = {r["seed"]: r for r in rows if r["dim"] == d and r["start"] == "cold"}
@@ -133,7 +133,6 @@ def summarise(rows, histories, args):
         # above leave out exactly the targets hard for the cold start.
         censored = np.median([t if math.isfinite(t) else math.inf for t in t_warm]) / np.median(
             [t if math.isfinite(t) else math.inf for t in t_cold])
-        verdicts[d] = (never, ratio)
         lines.append(f"| {d} | {q3([r['final_jsd'] for r in warm])} | {q3(best)} | "
                      f"{pairs}/{len(warm)} {'(**met**)' if never else '(**not met**)'} | "
                      f"{pairs_all}/{len(warm)} | "
@@ -143,10 +142,10 @@ def summarise(rows, histories, args):
                      + ("–" if not both else f"{fmt(ratio, 2)} over {len(both)} seeds"
                         f" ({'**met**' if ratio < 0.5 else '**not met**'})")
                      + f"; all {len(warm)} seeds, unreached = ∞: {fmt(censored, 2)} |")
-    return lines, verdicts
+    return lines
 
 
-def figure(rows, histories, args, path):
+def figure(histories, args, path):
     fig, axes = plt.subplots(1, len(args.dims), figsize=(4 * len(args.dims), 3.6), squeeze=False)
     for ax, d in zip(axes[0], args.dims):
         for start, colour in (("warm", "tab:blue"), ("cold", "tab:orange")):
@@ -204,7 +203,7 @@ def main():
                           f"{row['final_jsd']:.4f} in {row['final_time']:.2f} s (setup {row['setup_seconds']:.2f} s)",
                           flush=True)
     load_after, total = os.getloadavg(), time.time() - began
-    table, verdicts = summarise(rows, histories, args)
+    table = summarise(rows, histories, args)
 
     os.makedirs(args.out_dir, exist_ok=True)
     columns = ["dim", "seed", "start", "components", "modes_found", "setup_seconds", "iterations", "initial_jsd",
@@ -214,7 +213,7 @@ def main():
         writer.writeheader()
         for row in rows:
             writer.writerow({c: (f"{row[c]:.6g}" if isinstance(row.get(c), float) else row.get(c, "")) for c in columns})
-    figure(rows, histories, args, args.figure)
+    figure(histories, args, args.figure)
     lines = ["# GMM-VI scalability: warm (Laplace mixture) against cold start on sinh-arcsinh mixtures", "",
              f"`bench/vi_scalability.py`, {args.seeds} seeds ({args.first_seed}–{args.first_seed + args.seeds - 1}) per d, "
              f"{args.ranks} MPI ranks, {platform.node()} ({os.cpu_count()} cores), load average {load_before[0]:.1f} "

@@ -16,3 +16,11 @@ def marginal_density(group, coords, points):
         norm = (2 * np.pi) ** (len(coords) / 2) * np.prod(np.diag(factor))
         total += w * np.exp(-0.5 * np.sum(y * y, axis=0)) / norm
     return total
+
+
+def mixture_moments(group):
+    """Per-coordinate mean and standard deviation (two arrays of d) of the mixture in `group`."""
+    w, mu, low = group["weights"][...], group["means"][...], group["cholesky"][...]
+    mean = w @ mu
+    variance = np.einsum("kij,kij->ki", low, low)  # diagonal of L Lᵀ per component
+    return mean, np.sqrt(w @ (variance + mu**2) - mean**2)

@@ -17,18 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import gaussian_kde  # noqa: E402
-from gmm_density import marginal_density  # noqa: E402  scripts/gmm_density.py, beside this script
+from gmm_density import marginal_density, mixture_moments  # noqa: E402  scripts/gmm_density.py, beside this script
 from h5text import strings  # noqa: E402  scripts/h5text.py, beside this script
 
 LEVELS = np.array([0.1, 0.4, 0.8])  # contours at these fractions of each density's maximum
-
-
-def mixture_moments(group, j):
-    """Mean and standard deviation of coordinate j under the mixture in `group`."""
-    w, mu, low = group["weights"][...], group["means"][...], group["cholesky"][...]
-    var = np.einsum("ki,ki->k", low[:, j, :], low[:, j, :])
-    mean = w @ mu[:, j]
-    return mean, np.sqrt(w @ (var + mu[:, j] ** 2) - mean**2)
 
 
 def load(path):
@@ -90,11 +82,11 @@ def main():
                  f"{truth.shape[1]}-dimensional target", fontsize=9)
     fig.tight_layout()
     fig.savefig(args.output, dpi=110)
+    moments = {label: mixture_moments(g) for label, g in mixtures.items()}
     for i in coords:
         line = f"{names[i]}: truth mean {truth[:, i].mean():.6g} sd {truth[:, i].std(ddof=1):.6g}"
-        for label, g in mixtures.items():
-            m, s = mixture_moments(g, i)
-            line += f"; {label} mean {m:.6g} sd {s:.6g}"
+        for label, (mean, sd) in moments.items():
+            line += f"; {label} mean {mean[i]:.6g} sd {sd[i]:.6g}"
         print(line)
     print("wrote", args.output)
 

@@ -47,11 +47,6 @@ void write_bands(H5File& file, const std::string& group, const Matrix& predictio
                     by_quantity(column_quantiles(predictions, 0.5 * (1 + level)), n_quantities));
 }
 
-/// Mean over the points of each quantity's row.
-Vector row_means(const Matrix& per_point) {
-  return per_point.rowwise().mean();
-}
-
 } // namespace
 
 void PushforwardSettings::configure(Options& options) {
@@ -90,7 +85,7 @@ void write_pushforward(H5File& file, const Predictive& model, Index dim,
     // A second, independent draw set: the distance sampling noise alone produces.
     const Matrix again = predictions(model, dim, n, reference->draw, seed + 1, comm);
     file.write_vector("/pushforward/reference/w1_floor",
-                      row_means(by_quantity(wasserstein_columns(truth, again), n_q)));
+                      by_quantity(wasserstein_columns(truth, again), n_q).rowwise().mean());
   }
   for (const PushforwardSource& source : approximations) {
     const std::string group = "/pushforward/" + source.name;
@@ -100,7 +95,7 @@ void write_pushforward(H5File& file, const Predictive& model, Index dim,
       continue;
     const Matrix w1 = by_quantity(wasserstein_columns(predicted, truth), n_q);
     file.write_matrix(group + "/w1", w1);
-    const Vector mean = row_means(w1);
+    const Vector mean = w1.rowwise().mean();
     file.write_vector(group + "/w1_mean", mean);
     std::ostringstream line;
     for (Index q = 0; q < n_q; ++q)

@@ -15,6 +15,7 @@ import numpy as np
 
 ROOT = __file__.rsplit("/tests/cli/", 1)[0]
 sys.path.insert(0, ROOT + "/scripts")
+from gmm_density import mixture_moments  # noqa: E402  scripts/gmm_density.py
 from h5text import strings  # noqa: E402  scripts/h5text.py
 
 failures = []
@@ -148,13 +149,6 @@ def sas_mixture_vi(f):
     check(jsd[-1] < jsd[0] - 4 * np.hypot(err[0], err[-1]), f"VI lowers the JSD from {jsd[0]:.3f} (Laplace) to "
           f"{jsd[-1]:.3f}")
     check(jsd[-1] < 0.2, f"final JSD {jsd[-1]:.3f} (< 0.2)")
-
-
-def mixture_moments(g):
-    """Per-coordinate mean and standard deviation of the Gaussian mixture stored in group g."""
-    w, mu, low = g["weights"][()], g["means"][()], g["cholesky"][()]
-    mean = w @ mu
-    return mean, np.sqrt(w @ (np.einsum("kij,kij->ki", low, low) + mu**2) - mean**2)
 
 
 def sas_mixture_15d_vi(f):
