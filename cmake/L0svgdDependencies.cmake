@@ -31,3 +31,16 @@ if(NOT BLAS_FOUND)
 endif()
 find_package(Catch2 2 QUIET)
 
+
+# GSL for its Sobol' low-discrepancy sequence (gsl_qrng_sobol) in the sensitivity designs. Only libgsl
+# is linked, after OpenBLAS: Debian's libgsl also pulls in libgslcblas, and linking OpenBLAS first
+# keeps every cblas_* symbol resolving to OpenBLAS (one BLAS per process).
+find_path(GSL_INCLUDE_DIR gsl/gsl_qrng.h)
+find_library(GSL_LIBRARY gsl)
+if(NOT GSL_INCLUDE_DIR OR NOT GSL_LIBRARY)
+  message(FATAL_ERROR "l0svgd needs GSL (gsl/gsl_qrng.h, libgsl.so), which was not found. On Debian: "
+                      "apt-get install libgsl-dev (scripts/install_deps.sh installs it).")
+endif()
+add_library(l0svgd::gsl INTERFACE IMPORTED)
+set_target_properties(l0svgd::gsl PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${GSL_INCLUDE_DIR}"
+                      INTERFACE_LINK_LIBRARIES "${GSL_LIBRARY}")

@@ -10,7 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   petsc-dev libyaml-dev
   libhdf5-openmpi-dev hdf5-tools
-  libeigen3-dev catch2
+  libeigen3-dev catch2 libgsl-dev
   libopenblas-dev libopenblas0-pthread
   python3-numpy python3-scipy python3-h5py python3-matplotlib
   python3-xarray python3-netcdf4 python3-h5netcdf

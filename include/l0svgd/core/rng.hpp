@@ -24,6 +24,7 @@ enum class RngStream : uint32_t {
   Metrics = 8,
   KernelAnchors = 9,
   SearchBox = 10,
+  Bootstrap = 11,
   Test = 99
 };
 
