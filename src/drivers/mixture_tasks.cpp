@@ -1,6 +1,5 @@
 #include "l0svgd/drivers/mixture_tasks.hpp"
 
-#include <Eigen/Cholesky>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -32,13 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-GaussianMixture mixture_of(const GaussianMixtureModel& gmm) {
-  std::vector<DenseMatrix> factors;
-  for (const auto& c : gmm.covariances())
-    factors.push_back(Eigen::LLT<DenseMatrix>(c).matrixL());
-  return GaussianMixture(gmm.weights(), gmm.means(), factors);
 }
 
 /// What every task of this file shares: the target (optionally seen through a search box), the
@@ -83,8 +75,8 @@ public:
       boxed_ = std::make_unique<BoxedModel>(*model_, lower, upper);
     } else if (sampler &&
                !(model_->lower_bounds().allFinite() && model_->upper_bounds().allFinite())) {
-      const auto [lower, upper] = sampled_box(*sampler);
-      logger().info("search box from ", kBoxDraws, " exact draws of the target: [",
+      const auto [lower, upper] = sampled_search_box(*sampler, kSearchBoxDraws, seed_);
+      logger().info("search box from ", kSearchBoxDraws, " exact draws of the target: [",
                     lower.transpose(), "] to [", upper.transpose(), "]");
       boxed_ = std::make_unique<BoxedModel>(*model_, lower, upper);
     }
@@ -158,23 +150,10 @@ private:
   /// The target's exact sampler (gmm, gmm_synthetic, sas_mixture), or none.
   static std::unique_ptr<NormalisedDensity> exact_sampler(const Model& target) {
     if (const auto* gmm = dynamic_cast<const GaussianMixtureModel*>(&target))
-      return std::make_unique<GaussianMixture>(mixture_of(*gmm));
+      return std::make_unique<GaussianMixture>(to_gaussian_mixture(*gmm));
     if (const auto* exact = dynamic_cast<const ExactTarget*>(&target))
       return std::make_unique<ExactTargetDensity>(target, *exact);
     return nullptr;
-  }
-
-  /// The default search box of an unbounded target with an exact sampler: the range of kBoxDraws
-  /// draws widened by half of it on each side, so that every mode's basin lies well inside (a
-  /// coarse multistart design in a box many times wider than the modes' spread misses modes).
-  /// Every rank draws the same rows, so the box is identical everywhere without communication.
-  std::pair<Vector, Vector> sampled_box(const NormalisedDensity& sampler) const {
-    Matrix draws(kBoxDraws, sampler.dim());
-    sampler.sample(seed_, RngStream::SearchBox, 0, draws);
-    const Vector lo = draws.colwise().minCoeff().transpose(),
-                 hi = draws.colwise().maxCoeff().transpose();
-    const Vector margin = 0.5 * (hi - lo);
-    return {lo - margin, hi + margin};
   }
 
   void choose_reference(std::unique_ptr<NormalisedDensity> sampler) {
@@ -196,8 +175,6 @@ private:
       grid_ = std::make_unique<GridPosterior>(model(), lower, upper, grid_n_, comm_);
     }
   }
-
-  static constexpr Index kBoxDraws = 10000;
 
   std::unique_ptr<TargetBuilder> target_;
   std::vector<double> box_lower_, box_upper_;

@@ -59,6 +59,15 @@ const std::vector<DimensionRule>& rules() {
       {"/map/reduced", {"parameter"}},
       {"/hmc/*", {"parameter"}},
       {"/svgd/*", {"ksd_iteration"}},
+      // sensitivity: the design (one problem per row), its results and the indices per factor
+      {"/sensitivity/design", {"problem", "design_factor"}},
+      {"/sensitivity/design_factors", {"design_factor", "design_factor_length"}},
+      {"/sensitivity/factor_names", {"factor", "factor_name_length"}},
+      {"/sensitivity/qoi", {"problem"}},
+      {"/sensitivity/n_modes", {"problem"}},
+      {"/sensitivity/seconds", {"problem"}},
+      {"/sensitivity/done", {"problem"}},
+      {"/sensitivity/*", {"factor"}},
       // HMC draws in ArviZ's layout
       {"/posterior/parameter_names", {"parameter", "name_length"}},
       {"/posterior/*", {"chain", "draw", "parameter"}},

@@ -1,7 +1,9 @@
 #include "l0svgd/optim/gaussian_mixture.hpp"
 
 #include "l0svgd/core/error.hpp"
+#include "l0svgd/models/gmm.hpp"
 
+#include <Eigen/Cholesky>
 #include <cmath>
 
 namespace l0svgd {
@@ -111,6 +113,13 @@ void GaussianMixture::sample(uint64_t seed, RngStream stream, Index first, Matri
       eps(j) = sequence.normal();
     out.row(i) = means_.row(k) + (cholesky_[k] * eps).transpose();
   }
+}
+
+GaussianMixture to_gaussian_mixture(const GaussianMixtureModel& target) {
+  std::vector<DenseMatrix> factors;
+  for (const auto& c : target.covariances())
+    factors.push_back(Eigen::LLT<DenseMatrix>(c).matrixL());
+  return GaussianMixture(target.weights(), target.means(), factors);
 }
 
 } // namespace l0svgd

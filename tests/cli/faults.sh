@@ -14,11 +14,11 @@ bad() { echo "FAIL: $*"; status=1; }
 same() { /usr/bin/python3 "$src/tests/cli/h5compare.py" 1e-12 "$@"; }
 attr() { /usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs[sys.argv[2]])" "$@"; }
 no_temporaries() { if compgen -G "$1.*tmp" > /dev/null; then bad "temporary left: $(compgen -G "$1.*tmp")"; fi; }
-# Waits (up to 100 s) until the run logging to $1 is in its SVGD iterations, where a signal is
+# Waits (up to 100 s) until the run logging to $1 is in its SVGD (HMC, VI, design) iterations, where a signal is
 # answered with a checkpoint (before, during the setup, it ends the run as usual), and a little more.
 started() {
   for _ in $(seq 1000); do
-    grep -q "^\(p\?SVGD: .* particles\|HMC: .* chains\|VI: .* components\) in" "$1" 2> /dev/null && break; sleep 0.1
+    grep -q "^\(p\?SVGD: .* particles\|HMC: .* chains\|VI: .* components\) in\|^sensitivity: .* problems" "$1" 2> /dev/null && break; sleep 0.1
   done
   sleep 0.5
 }
@@ -103,6 +103,10 @@ of=100000004 stops_on USR1 hmc.h5 -task hyperelastic -hyper_method hmc -icnn_wid
 # And Gaussian-mixture VI (warm-started: the multistart and Laplace fit come first).
 stops_on INT vi.h5 -task vi -target_type shear_frame -vi_iterations 100000000 -reference none \
   -multistart_samples 64 -multistart_max_local 4
+
+# And a sensitivity design (65536 base points: 458752 problems), between two blocks of problems.
+of=458752 stops_on TERM sensitivity.h5 "$src/tests/cli/data/sensitivity_small.yaml" \
+  -sensitivity_samples 65536 -log_level info
 
 # Two runs with one output name: each renames its own file; the later one's data wins.
 "${launch[@]}" "${small[@]}" -target_dim 10 -svgd_particles 200 -svgd_iterations 20000 -seed 1 \

@@ -56,4 +56,9 @@ private:
   mutable std::vector<Matrix> whitened_;
 };
 
+class GaussianMixtureModel;
+/// The target `gmm` as a GaussianMixture (its covariances Cholesky-factored): its exact density and
+/// sampler for the divergence estimators. Not collective.
+GaussianMixture to_gaussian_mixture(const GaussianMixtureModel& target);
+
 } // namespace l0svgd
