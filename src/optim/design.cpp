@@ -2,8 +2,10 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
+#include "l0svgd/core/sobol_sequence.hpp"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace l0svgd {
@@ -41,7 +43,9 @@ DesignType parse_design(const std::string& name) {
     return DesignType::Halton;
   if (name == "uniform")
     return DesignType::Uniform;
-  throw InputError("unknown start design '" + name + "' (halton or uniform)");
+  if (name == "sobol")
+    return DesignType::Sobol;
+  throw InputError("unknown start design '" + name + "' (halton, uniform or sobol)");
 }
 
 Matrix unit_design(DesignType type, Index d, uint64_t seed, Index first, Index n) {
@@ -54,6 +58,15 @@ Matrix unit_design(DesignType type, Index d, uint64_t seed, Index first, Index n
     }
     return points;
   }
+  if (type == DesignType::Sobol) {
+    if (d > SobolSequence::kMaxDim)
+      throw InputError("-multistart_design sobol: GSL's Sobol' sequence has at most " +
+                       std::to_string(SobolSequence::kMaxDim) + " dimensions, the target has " +
+                       std::to_string(d) + " (use halton)");
+    SobolSequence sequence(d);
+    sequence.next(first); // the points before `first`
+    points = sequence.next(n);
+  }
   const std::vector<uint64_t> bases = first_primes(d);
   // The shift is one draw per coordinate, keyed past the end of any uniform design index range.
   RandomSequence shift_sequence(seed, RngStream::Multistart, ~uint64_t{0});
@@ -61,7 +74,10 @@ Matrix unit_design(DesignType type, Index d, uint64_t seed, Index first, Index n
     const double shift = shift_sequence.uniform();
     for (Index i = 0; i < n; ++i) {
       // Index 0 of the Halton sequence is the origin for every base; start at 1.
-      const double u = radical_inverse(static_cast<uint64_t>(first + i + 1), bases[j]) + shift;
+      const double u = (type == DesignType::Sobol
+                            ? points(i, j)
+                            : radical_inverse(static_cast<uint64_t>(first + i + 1), bases[j])) +
+                       shift;
       points(i, j) = u - std::floor(u);
     }
   }

@@ -42,9 +42,10 @@ void raise_if_failed(bool any_failed, bool local_failed, const std::string& mess
 } // namespace
 
 void MultistartSettings::configure(Options& options) {
-  design = parse_design(options.get_choice("multistart_design",
-                                           design == DesignType::Halton ? "halton" : "uniform",
-                                           {"halton", "uniform"}, "design of the sample points"));
+  const char* names[] = {"halton", "uniform", "sobol"};
+  design = parse_design(options.get_choice(
+      "multistart_design", names[static_cast<int>(design)], {"halton", "uniform", "sobol"},
+      "design of the sample points (randomly shifted Halton or Sobol', or uniform points)"));
   samples = options.get_int("multistart_samples", samples, 1, 100000000,
                             "sample points of the design in the prior box");
   max_local = options.get_int("multistart_max_local", max_local, 0, 1000000,

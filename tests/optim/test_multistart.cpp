@@ -32,19 +32,22 @@ TEST_CASE("MLSL critical distance follows Rinnooy Kan & Timmer", "[multistart]")
 }
 
 TEST_CASE("designs do not depend on how their points are split", "[multistart]") {
-  for (DesignType type : {DesignType::Halton, DesignType::Uniform}) {
+  for (DesignType type : {DesignType::Halton, DesignType::Uniform, DesignType::Sobol}) {
     const Matrix all = unit_design(type, 3, 7, 0, 64);
     const Matrix part = unit_design(type, 3, 7, 20, 10);
     CHECK((all.middleRows(20, 10) - part).norm() == 0.0);
     CHECK((all.array() >= 0).all());
     CHECK((all.array() < 1).all());
     // Both fill the cube: every coordinate's mean is near 1/2 (Halton far closer than 1/√(12·64)).
-    const double tolerance = type == DesignType::Halton ? 0.02 : 0.15;
+    const double tolerance = type == DesignType::Uniform ? 0.15 : 0.02;
     CHECK((all.colwise().mean().array() - 0.5).abs().maxCoeff() < tolerance);
   }
   CHECK((unit_design(DesignType::Halton, 2, 1, 0, 8) - unit_design(DesignType::Halton, 2, 2, 0, 8))
             .norm() > 0.1);
-  CHECK_THROWS_AS(parse_design("sobol"), InputError);
+  CHECK((unit_design(DesignType::Sobol, 2, 1, 0, 8) - unit_design(DesignType::Sobol, 2, 2, 0, 8))
+            .norm() > 0.1);
+  CHECK_THROWS_AS(parse_design("faure"), InputError);
+  CHECK_THROWS_WITH(unit_design(DesignType::Sobol, 41, 1, 0, 8), Catch::Contains("at most 40"));
 }
 
 TEST_CASE("multistart finds every mode, ranked, with the same result on any rank count",
@@ -54,7 +57,7 @@ TEST_CASE("multistart finds every mode, ranked, with the same result on any rank
   MultistartSettings settings;
   settings.samples = 128;
   settings.max_local = 16;
-  for (DesignType design : {DesignType::Halton, DesignType::Uniform}) {
+  for (DesignType design : {DesignType::Halton, DesignType::Uniform, DesignType::Sobol}) {
     settings.design = design;
     Multistart world(model, settings, MPI_COMM_WORLD);
     const MultistartResult r = world.run();
