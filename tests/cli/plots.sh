@@ -3,7 +3,8 @@
 # target, a pair plot of a stored snapshot, and the convergence history. Each must write a readable
 # PNG and print the moments of the files it was given; a bad parameter is refused. The shear frame's
 # posterior predictive plot prints the W1 distances its file holds; the marginals plot of a SAS-mixture
-# run prints the exact draws' and both mixtures' moments.
+# run prints the exact draws' and both mixtures' moments; the sensitivity plot prints the indices its file
+# holds.
 # Usage: plots.sh <workdir> <l0svgd> <source dir>
 set -u
 work="$1"; exe="$2"; src="$3"
@@ -20,6 +21,9 @@ timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/inputs/shear_frame_vi_warm.
 timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/inputs/sas_mixture_15d_vi.yaml" -log_level warning \
   -target_dim 6 -vi_iterations 100 -output_samples 2000 -output_file sas.h5 || bad "SAS mixture VI run"
 
+timeout 120 mpirun -n 2 --oversubscribe "$exe" "$src/tests/cli/data/sensitivity_small.yaml" -log_level warning \
+  -output_file sensitivity.h5 || bad "sensitivity run"
+
 plot() { /usr/bin/python3 "$src/scripts/$1" "${@:2}"; }
 plot plot_pairs.py svgd.h5 --reference hmc.h5 -o pairs.png > pairs.txt || bad "plot_pairs.py"
 plot plot_pairs.py svgd.h5 --dataset /history/particles --snapshot -1 --parameters x1 -o snap.png \
@@ -27,6 +31,7 @@ plot plot_pairs.py svgd.h5 --dataset /history/particles --snapshot -1 --paramete
 plot plot_history.py svgd.h5 -o history.png > history.txt || bad "plot_history.py"
 plot plot_pushforward.py vi.h5 -o pushforward.png > pushforward.txt || bad "plot_pushforward.py"
 plot plot_marginals.py sas.h5 --coords 0,2,5 -o marginals.png > marginals.txt || bad "plot_marginals.py"
+plot plot_sensitivity.py sensitivity.h5 --talk -o sensitivity.png > sensitivity.txt || bad "plot_sensitivity.py"
 # What the scripts printed is what the files hold; the images open and have their panels' size.
 /usr/bin/python3 - << 'PY' || bad "printed moments or images"
 import re
@@ -72,8 +77,17 @@ for line, j in zip(lines, (0, 2, 5)):
         mean = w @ mu[:, j]
         want += [mean, np.sqrt(w @ ((low[:, j, :] ** 2).sum(1) + mu[:, j] ** 2) - mean**2)]
     assert np.allclose(got, want, rtol=1e-4, atol=1e-5), (line, want)
+s = h5py.File("sensitivity.h5")["sensitivity"]
+lines = open("sensitivity.txt").read().splitlines()
+assert len(lines) == 5, lines
+for i, (line, name) in enumerate(zip(lines, ("d", "K", "omega", "c", "lambda"))):
+    m = re.match(rf"{name}: S (\S+) \[(\S+), (\S+)\]; S_T (\S+) \[(\S+), (\S+)\]$", line)
+    assert m, line
+    want = [s[k][i] for k in ("first_order", "first_order_lower", "first_order_upper", "total_order",
+                              "total_order_lower", "total_order_upper")]
+    assert np.allclose([float(v) for v in m.groups()], want, atol=1e-4), (line, want)
 for png, min_size in (("pairs.png", 400), ("snap.png", 200), ("history.png", 300), ("pushforward.png", 500),
-                      ("marginals.png", 500)):
+                      ("marginals.png", 500), ("sensitivity.png", 500)):
     img = mpimg.imread(png)
     assert img.shape[0] >= min_size and img.shape[1] >= min_size, (png, img.shape)
     assert img[..., :3].std() > 0.01, f"{png} is blank"
@@ -89,5 +103,8 @@ grep -q "coords must be distinct indices in \[0, 5\]" <<< "$out" || bad "message
 out=$(plot plot_marginals.py vi.h5 -o never4.png 2>&1) && bad "a file without exact draws was accepted"
 grep -q "has no /reference/samples" <<< "$out" || bad "message: $out"
 [ -e never3.png ] || [ -e never4.png ] && bad "an image was written for a bad marginals call"
+out=$(plot plot_sensitivity.py vi.h5 -o never5.png 2>&1) && bad "a file without /sensitivity was accepted"
+grep -q "has no /sensitivity" <<< "$out" || bad "message: $out"
+[ -e never5.png ] && bad "an image was written for a file without /sensitivity"
 [ "$status" -eq 0 ] && echo "plots: ok"
 exit "$status"
