@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@
 #include "l0svgd/optim/laplace_mixture.hpp"
 #include "l0svgd/optim/multistart.hpp"
 #include "l0svgd/parallel/collective_error.hpp"
+#include "l0svgd/parallel/gather.hpp"
+#include "l0svgd/parallel/partition.hpp"
 
 namespace l0svgd {
 namespace {
@@ -46,21 +49,16 @@ struct Factor {
 
 enum FactorId { kDim, kComponents, kDecay, kCorrelation, kOverlap, kFactors };
 
-/// What one design point gives.
-struct PointResult {
-  double qoi = 0.0;
-  double n_modes = 0.0;
-  double seconds = 0.0;
-  bool done = false; ///< false if a stop signal cut its VI short
-};
+/// What each design point gives, one row per point in design order: the state a checkpoint saves.
+/// `done` is 0 for a point not solved yet (or whose VI a stop signal cut short).
+enum Column { kQoi, kModes, kSeconds, kDone, kColumns };
+const char* const kColumnNames[kColumns] = {"qoi", "n_modes", "seconds", "done"};
+using PointResult = Eigen::Matrix<double, 1, kColumns>;
 
-/// The design's evaluations so far (in design order), the state a checkpoint saves.
 struct DesignState {
-  Vector qoi, n_modes, seconds, done;
-  explicit DesignState(Index n = 0)
-      : qoi(Vector::Zero(n)), n_modes(Vector::Zero(n)), seconds(Vector::Zero(n)),
-        done(Vector::Zero(n)) {}
-  Index n_done() const { return static_cast<Index>(done.sum()); }
+  Matrix rows; ///< n × kColumns
+  explicit DesignState(Index n = 0) : rows(Matrix::Zero(n, kColumns)) {}
+  Index n_done() const { return static_cast<Index>(rows.col(kDone).sum()); }
 };
 
 /// Silences the logger for the per-point solves: each runs on one rank, and only rank 0's would
@@ -78,7 +76,7 @@ private:
 
 class SensitivityTask : public Task {
 public:
-  explicit SensitivityTask(MPI_Comm comm) : comm_(comm) {}
+  explicit SensitivityTask(MPI_Comm comm) : comm_(comm) { MPI_Comm_size(comm, &ranks_); }
 
   void configure(Options& options) override {
     configure_factors(options);
@@ -135,9 +133,9 @@ public:
     const Index n = unit_design_.rows();
     DesignState state = checkpoints_.restart.empty() ? DesignState(n) : read_checkpoint();
     logger().info("sensitivity: ", n, " problems (N = ", n_base_, ", ", active_.size(),
-                  " factors) of ", qoi_, ", ", state.n_done(), " done, on ", comm_size(), " ranks");
+                  " factors) of ", qoi_, ", ", state.n_done(), " done, on ", ranks_, " ranks");
     evaluate_design(state);
-    const SobolIndices indices = sobol_indices(state.qoi, active_.size(), bootstrap_);
+    const SobolIndices indices = sobol_indices(state.rows.col(kQoi), active_.size(), bootstrap_);
     report(indices, state);
     write(indices, state, MPI_Wtime() - start);
   }
@@ -179,12 +177,6 @@ private:
                  {"lambda", l[0], l[1], false, log_overlap}}};
   }
 
-  int comm_size() const {
-    int size = 1;
-    MPI_Comm_size(comm_, &size);
-    return size;
-  }
-
   /// The five factors of design row `row` (a fixed factor at its value).
   std::array<double, kFactors> point(Index row) const {
     std::array<double, kFactors> x{};
@@ -195,28 +187,27 @@ private:
     return x;
   }
 
-  /// Collective: every design point not yet done, in blocks that end with the exchange of their
-  /// results (each point solved by one rank, added to zeros elsewhere, so exactly), a checkpoint if
-  /// due and a look for a stop signal.
+  /// Collective: every design point not yet done, in blocks split over the ranks and gathered in
+  /// design order (each point solved by one rank), each block followed by a checkpoint if due and
+  /// a look for a stop signal.
   void evaluate_design(DesignState& state) {
     const StopSignals stop_signals;
-    const Index n = unit_design_.rows(), ranks = comm_size();
-    const Index block = checkpoints_.every > 0 ? checkpoints_.every : 8 * ranks;
-    int rank = 0;
-    MPI_Comm_rank(comm_, &rank);
+    const Index n = unit_design_.rows();
+    const Index block = checkpoints_.every > 0 ? checkpoints_.every : 8 * ranks_;
     Progress progress(state.n_done(), n);
     for (Index begin = 0; begin < n; begin += block) {
       const Index end = std::min(n, begin + block);
-      DesignState local(end - begin);
+      const Partition part(end - begin, comm_);
+      Matrix local = state.rows.middleRows(begin + part.local_begin(), part.n_local());
       run_collectively(
           [&] {
             const QuietLog quiet;
-            for (Index j = begin; j < end; ++j)
-              if (state.done(j) == 0 && (j - begin) % ranks == rank)
-                store(local, j - begin, evaluate_point(j));
+            for (Index i = 0; i < local.rows(); ++i)
+              if (local(i, kDone) == 0)
+                local.row(i) = evaluate_point(begin + part.local_begin() + i);
           },
           comm_);
-      merge(state, local, begin);
+      RowGather(part, kColumns, comm_).gather(local, state.rows.middleRows(begin, end - begin));
       const Index n_done = state.n_done();
       if (progress.due() || end == n) {
         logger().info("  sensitivity: ", n_done, "/", n, " problems, ", progress.time_eta(n_done));
@@ -229,27 +220,6 @@ private:
         stop_after_checkpoint(checkpoints_, signal, n_done, n);
       }
     }
-  }
-
-  static void store(DesignState& local, Index i, const PointResult& r) {
-    local.qoi(i) = r.qoi;
-    local.n_modes(i) = r.n_modes;
-    local.seconds(i) = r.seconds;
-    local.done(i) = r.done ? 1.0 : 0.0;
-  }
-
-  /// Collective: the block's results from every rank into `state`.
-  void merge(DesignState& state, DesignState& local, Index begin) const {
-    const int m = static_cast<int>(local.qoi.size());
-    for (Vector* v : {&local.qoi, &local.n_modes, &local.seconds, &local.done})
-      L0_MPI(MPI_Allreduce(MPI_IN_PLACE, v->data(), m, MPI_DOUBLE, MPI_SUM, comm_));
-    for (Index i = 0; i < m; ++i)
-      if (local.done(i) > 0) {
-        state.qoi(begin + i) = local.qoi(i);
-        state.n_modes(begin + i) = local.n_modes(i);
-        state.seconds(begin + i) = local.seconds(i);
-        state.done(begin + i) = 1.0;
-      }
   }
 
   /// evaluate() of design row j, its error (if any) naming the point.
@@ -292,19 +262,19 @@ private:
       return jsd_monte_carlo(truth, q, reference_draws_, seed_ + 1, MPI_COMM_SELF);
     };
     PointResult r;
-    r.n_modes = static_cast<double>(modes.modes.rows());
-    r.done = true;
+    r(kModes) = static_cast<double>(modes.modes.rows());
+    r(kDone) = 1.0;
     if (qoi_ == "laplace_jsd") {
-      r.qoi = jsd(laplace.mixture).value;
+      r(kQoi) = jsd(laplace.mixture).value;
     } else {
       GaussianMixtureVi vi(boxed, vi_, MPI_COMM_SELF);
       if (qoi_ == "vi_iterations")
         vi.set_reference(jsd);
       const ViResult result = vi.run(laplace.mixture);
-      r.done = result.stop_signal == 0;
-      r.qoi = qoi_ == "vi_jsd" ? jsd(result.mixture).value : iterations_to_tolerance(result);
+      r(kDone) = result.stop_signal == 0 ? 1.0 : 0.0;
+      r(kQoi) = qoi_ == "vi_jsd" ? jsd(result.mixture).value : iterations_to_tolerance(result);
     }
-    r.seconds = MPI_Wtime() - start;
+    r(kSeconds) = MPI_Wtime() - start;
     return r;
   }
 
@@ -318,14 +288,13 @@ private:
   void report(const SobolIndices& s, const DesignState& state) const {
     logger().info("sensitivity of ", qoi_, " (mean ", format("%.4g", s.mean), ", sd ",
                   format("%.4g", std::sqrt(s.variance)), ", modes found per problem ",
-                  format("%.2f", state.n_modes.mean()), "), ",
+                  format("%.2f", state.rows.col(kModes).mean()), "), ",
                   format("%.0f", 100 * bootstrap_.confidence), " % intervals:");
     logger().info("  factor   first order S            total S_T");
     for (size_t a = 0; a < active_.size(); ++a) {
       const auto i = static_cast<Index>(a);
       std::ostringstream line;
-      line << "  " << factors_[active_[a]].name
-           << std::string(9 - std::string(factors_[active_[a]].name).size(), ' ')
+      line << "  " << std::left << std::setw(9) << factors_[active_[a]].name
            << format("%6.3f", s.first_order(i)) << " [" << format("%6.3f", s.first_lower(i)) << ", "
            << format("%6.3f", s.first_upper(i)) << "]   " << format("%6.3f", s.total_order(i))
            << " [" << format("%6.3f", s.total_lower(i)) << ", " << format("%6.3f", s.total_upper(i))
@@ -357,9 +326,8 @@ private:
     h5.write_matrix("/sensitivity/design", design);
     h5.write_strings("/sensitivity/design_factors", all);
     h5.write_strings("/sensitivity/factor_names", varied);
-    h5.write_vector("/sensitivity/qoi", state.qoi);
-    h5.write_vector("/sensitivity/n_modes", state.n_modes);
-    h5.write_vector("/sensitivity/seconds", state.seconds);
+    for (Index c : {kQoi, kModes, kSeconds})
+      h5.write_vector(std::string("/sensitivity/") + kColumnNames[c], state.rows.col(c));
     h5.write_vector("/sensitivity/first_order", s.first_order);
     h5.write_vector("/sensitivity/first_order_lower", s.first_lower);
     h5.write_vector("/sensitivity/first_order_upper", s.first_upper);
@@ -382,10 +350,8 @@ private:
     H5File& f = out.h5();
     write_run_identity(f, identity_);
     f.write_attribute("/", "iteration", static_cast<long long>(state.n_done()));
-    f.write_vector("/sensitivity/qoi", state.qoi);
-    f.write_vector("/sensitivity/n_modes", state.n_modes);
-    f.write_vector("/sensitivity/seconds", state.seconds);
-    f.write_vector("/sensitivity/done", state.done);
+    for (Index c = 0; c < kColumns; ++c)
+      f.write_vector(std::string("/sensitivity/") + kColumnNames[c], state.rows.col(c));
     out.commit();
   }
 
@@ -395,16 +361,15 @@ private:
     check_run_identity(f, identity_);
     require_input(f.exists("/sensitivity/done"), "restart file '" + checkpoints_.restart +
                                                      "' is not a checkpoint of -task sensitivity");
-    DesignState state;
-    state.qoi = f.read_vector("/sensitivity/qoi");
-    state.n_modes = f.read_vector("/sensitivity/n_modes");
-    state.seconds = f.read_vector("/sensitivity/seconds");
-    state.done = f.read_vector("/sensitivity/done");
+    DesignState state(unit_design_.rows());
+    for (Index c = 0; c < kColumns; ++c)
+      state.rows.col(c) = f.read_vector(std::string("/sensitivity/") + kColumnNames[c]);
     note_restart(checkpoints_.restart, state.n_done());
     return state;
   }
 
   MPI_Comm comm_;
+  int ranks_ = 1;
   std::array<Factor, kFactors> factors_{};
   std::vector<Index> active_;
   Index n_base_ = 256, reference_draws_ = 4000;

@@ -66,18 +66,19 @@ Matrix unit_design(DesignType type, Index d, uint64_t seed, Index first, Index n
     SobolSequence sequence(d);
     sequence.next(first); // the points before `first`
     points = sequence.next(n);
+  } else {
+    const std::vector<uint64_t> bases = first_primes(d);
+    for (Index i = 0; i < n; ++i) // index 0 is the origin for every base; start at 1
+      for (Index j = 0; j < d; ++j)
+        points(i, j) = radical_inverse(static_cast<uint64_t>(first + i + 1), bases[j]);
   }
-  const std::vector<uint64_t> bases = first_primes(d);
-  // The shift is one draw per coordinate, keyed past the end of any uniform design index range.
+  // Both low-discrepancy designs are shifted by one draw per coordinate, keyed past the end of any
+  // uniform design index range.
   RandomSequence shift_sequence(seed, RngStream::Multistart, ~uint64_t{0});
   for (Index j = 0; j < d; ++j) {
     const double shift = shift_sequence.uniform();
     for (Index i = 0; i < n; ++i) {
-      // Index 0 of the Halton sequence is the origin for every base; start at 1.
-      const double u = (type == DesignType::Sobol
-                            ? points(i, j)
-                            : radical_inverse(static_cast<uint64_t>(first + i + 1), bases[j])) +
-                       shift;
+      const double u = points(i, j) + shift;
       points(i, j) = u - std::floor(u);
     }
   }
