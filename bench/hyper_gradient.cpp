@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
+#include "l0svgd/apps/hyperelastic/model.hpp"
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/options.hpp"
 #include "l0svgd/core/rng.hpp"
 #include "l0svgd/io/h5_file.hpp"
-#include "l0svgd/io/hyperelastic_output.hpp"
-#include "l0svgd/models/hyperelastic/model.hpp"
+#include "l0svgd/io/network_output.hpp"
 #include "timing.hpp"
 
 namespace {
@@ -75,7 +75,7 @@ void write_reference(const std::string& path, const HyperelasticModel& model,
   H5File file(path, H5File::Mode::Create, MPI_COMM_SELF);
   const auto& settings = model.settings();
   const auto& structure = model.structure();
-  write_stress_points(file, "data", model.train());
+  write_prediction_points(file, "data", to_prediction_points(model.train()));
   file.write_attribute("data", "description", description);
   file.create_group("likelihood");
   if (!model.infers_sigma())

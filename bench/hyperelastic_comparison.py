@@ -12,7 +12,7 @@ synthetic data with every method, each on RANKS ranks:
 
 and collects the metrics each run writes to its HDF5 file: Wasserstein-1/2 of the posterior predictive
 against the data-generating N(P_true, sigma^2) over the training and the extrapolation stretches, W1 of the
-push-forward against the reference HMC push-forward (-hyper_reference), RMSE, 95% coverage, wall time split
+push-forward against the reference HMC push-forward (-uq_reference), RMSE, 95% coverage, wall time split
 into L0 / MAP / sampling, time per iteration and the KSD iterations to converge. The noise-free L0 runs give
 the sparsity table. Writes OUT/hyperelastic_<inputs>.csv and .md and stress-stretch plots with the
 predictive bands in OUT/plots/.
@@ -67,17 +67,17 @@ def settings(quick):
 
 def method_options(method, groups, reference):
     if method == "l0svgd":
-        opts = ["-hyper_method", "l0svgd"] + groups["l0"] + groups["svgd"]
+        opts = ["-uq_method", "l0svgd"] + groups["l0"] + groups["svgd"]
     elif method == "l2svgd":
-        opts = ["-hyper_method", "l2svgd"] + groups["svgd"]
+        opts = ["-uq_method", "l2svgd"] + groups["svgd"]
     elif method == "psvgd":
-        opts = ["-hyper_method", "psvgd"] + groups["svgd"] + groups["psvgd"]
+        opts = ["-uq_method", "psvgd"] + groups["svgd"] + groups["psvgd"]
     elif method == "hmc_reduced":
-        opts = ["-hyper_method", "hmc", "-hmc_model", "reduced"] + groups["l0"] + groups["hmc_reduced"]
+        opts = ["-uq_method", "hmc", "-uq_hmc_model", "reduced"] + groups["l0"] + groups["hmc_reduced"]
     else:
-        opts = ["-hyper_method", "hmc", "-hmc_model", "dense"] + groups["hmc"]
+        opts = ["-uq_method", "hmc", "-uq_hmc_model", "dense"] + groups["hmc"]
     if reference:
-        opts += ["-hyper_reference", str(reference)]
+        opts += ["-uq_reference", str(reference)]
     return opts
 
 

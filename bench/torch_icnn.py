@@ -2,7 +2,7 @@
 """PyTorch version of l0svgd's dense hyperelastic ICNN posterior, for the gradient-throughput benchmark.
 
 Rebuilds, from the reference file that `bench_hyper_gradient` writes, the same network and loss as
-l0svgd::HyperelasticModel (include/l0svgd/models/hyperelastic/*.hpp, REFERENCE.md §4), in float64:
+l0svgd::HyperelasticModel (include/l0svgd/apps/hyperelastic/*.hpp, REFERENCE.md §4), in float64:
 
   w = softplus(θ) for the weights that must stay ≥ 0, w = θ otherwise;
   x = (I1 − 3, I2 − 3[, √I1 − √3, √I2 − √3]);  z_0 = σ(A_0 x + b_0),  z_ℓ = σ(W_ℓ z_{ℓ−1} + A_ℓ x + b_ℓ),

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "l0svgd/apps/registry.hpp"
 #include "l0svgd/core/blas.hpp"
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/log.hpp"
@@ -109,6 +110,7 @@ std::vector<std::size_t> positional_arguments(const std::vector<char*>& args) {
 } // namespace
 
 int run_application(int argc, char** argv) {
+  register_application_targets(); // -target_type hyperelastic, ...
   // The positional argument is the input file; PETSc gets it as -input so that it is recorded with
   // the effective options. Two of them, or one and -input, would silently drop one: refused (after
   // PETSc is up, so that the error goes through the one logger on every rank).

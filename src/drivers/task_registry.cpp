@@ -1,16 +1,19 @@
 #include "l0svgd/drivers/task.hpp"
 
+#include "l0svgd/apps/registry.hpp"
 #include "l0svgd/drivers/hmc_task.hpp"
-#include "l0svgd/drivers/hyperelastic_task.hpp"
 #include "l0svgd/drivers/mixture_tasks.hpp"
+#include "l0svgd/drivers/network_pipeline.hpp"
 #include "l0svgd/drivers/sensitivity_task.hpp"
 #include "l0svgd/drivers/svgd_task.hpp"
 
 namespace l0svgd {
+namespace {
 
-// Tasks register here, one line each; each task's factory is declared in its own header.
-const std::vector<TaskEntry>& task_registry() {
-  static const std::vector<TaskEntry> registry = {
+// Tasks register here, one line each; each task's factory is declared in its own header. Every
+// application of the L0+SVGD pipeline (apps/registry.hpp) is a task of its own name after them.
+std::vector<TaskEntry> make_task_registry() {
+  std::vector<TaskEntry> registry = {
       {"svgd", "Stein variational gradient descent on the target", make_svgd_task},
       {"hmc", "HMC on the target: the reference sampler (-hmc_* options), ArviZ layout",
        make_hmc_task},
@@ -20,9 +23,18 @@ const std::vector<TaskEntry>& task_registry() {
       {"sensitivity",
        "Sobol' indices of the Laplace (or VI) mixture's accuracy over generated mixtures",
        make_sensitivity_task},
-      {"hyperelastic", "ICNN hyperelasticity: L0+SVGD, L2+SVGD, pSVGD or HMC (-hyper_method)",
-       make_hyperelastic_task},
   };
+  for (const ApplicationEntry& app : application_registry())
+    registry.push_back({app.name, app.description, [make = app.make](MPI_Comm comm) {
+                          return make_network_task(comm, make());
+                        }});
+  return registry;
+}
+
+} // namespace
+
+const std::vector<TaskEntry>& task_registry() {
+  static const std::vector<TaskEntry> registry = make_task_registry();
   return registry;
 }
 

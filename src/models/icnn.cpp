@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/icnn.hpp"
+#include "l0svgd/models/icnn.hpp"
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"

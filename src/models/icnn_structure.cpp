@@ -1,5 +1,5 @@
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/models/hyperelastic/icnn.hpp"
+#include "l0svgd/models/icnn.hpp"
 
 namespace l0svgd {
 namespace {

@@ -7,7 +7,6 @@
 #include "l0svgd/models/gaussian.hpp"
 #include "l0svgd/models/gmm.hpp"
 #include "l0svgd/models/gmm_synthetic.hpp"
-#include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/models/linreg.hpp"
 #include "l0svgd/models/logreg.hpp"
 #include "l0svgd/models/sas_mixture.hpp"
@@ -18,7 +17,8 @@ namespace l0svgd {
 namespace {
 
 // The built-in families register here, one line each; their builders live beside their models.
-// Applications built on the library add theirs with register_target.
+// Applications (src/apps/, apps/registry.hpp) and programs built on the library add theirs with
+// register_target.
 std::vector<TargetEntry>& registry_storage() {
   static std::vector<TargetEntry> registry = {
       {"gaussian", "multivariate Gaussian N(mean, cov)", make_gaussian_builder},
@@ -31,8 +31,6 @@ std::vector<TargetEntry>& registry_storage() {
       {"linreg", "Bayesian linear regression with known noise", make_linreg_builder},
       {"logreg", "Bayesian logistic regression on a CSV data set", make_logreg_builder},
       {"shear_frame", "2-storey shear frame damping (c1, c2)", make_shear_frame_builder},
-      {"hyperelastic", "polyconvex ICNN hyperelasticity on stress-stretch data",
-       make_hyperelastic_builder},
   };
   return registry;
 }

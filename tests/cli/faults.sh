@@ -95,10 +95,10 @@ same straight.h5 resumed.h5 /particles || bad "resumed != uninterrupted"
 same straight.h5 resumed.h5 /history/iteration || bad "resumed history != uninterrupted history"
 
 # The hyperelastic task's SVGD phase stops, checkpoints and resumes the same way.
-stops_on TERM hyper.h5 -task hyperelastic -hyper_method l2svgd -icnn_width 2 -icnn_depth 1 \
+stops_on TERM hyper.h5 -task hyperelastic -uq_method l2svgd -icnn_width 2 -icnn_depth 1 \
   -svgd_particles 8 -svgd_iterations 100000000 -svgd_monitor_every 0
 # So do its HMC chains (here in the warm-up).
-of=100000004 stops_on USR1 hmc.h5 -task hyperelastic -hyper_method hmc -icnn_width 2 -icnn_depth 1 \
+of=100000004 stops_on USR1 hmc.h5 -task hyperelastic -uq_method hmc -icnn_width 2 -icnn_depth 1 \
   -hmc_warmup 100000000 -hmc_samples 4 -hmc_monitor_every 0
 # And Gaussian-mixture VI (warm-started: the multistart and Laplace fit come first).
 stops_on INT vi.h5 -task vi -target_type shear_frame -vi_iterations 100000000 -reference none \

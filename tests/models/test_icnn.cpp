@@ -5,7 +5,7 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
-#include "l0svgd/models/hyperelastic/icnn.hpp"
+#include "l0svgd/models/icnn.hpp"
 #include "model_checks.hpp"
 // The activation loop is internal to the library; its accuracy is checked here directly.
 #include "../../src/models/icnn_activation.hpp"

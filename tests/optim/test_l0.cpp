@@ -4,9 +4,9 @@
 #include <cmath>
 #include <mpi.h>
 
+#include "l0svgd/apps/hyperelastic/l0_problem.hpp"
+#include "l0svgd/apps/hyperelastic/model.hpp"
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/models/hyperelastic/l0_problem.hpp"
-#include "l0svgd/models/hyperelastic/model.hpp"
 #include "l0svgd/optim/l0_gates.hpp"
 #include "l0svgd/optim/l0_path_exchange.hpp"
 #include "l0svgd/optim/l0_sparsifier.hpp"

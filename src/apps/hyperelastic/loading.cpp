@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/loading.hpp"
+#include "l0svgd/apps/hyperelastic/loading.hpp"
 
 #include "l0svgd/core/error.hpp"
 

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "l0svgd/apps/hyperelastic/model.hpp"
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/models/hyperelastic/model.hpp"
-#include "model_checks.hpp"
+#include "models/model_checks.hpp"
 
 using namespace l0svgd;
 

@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/data.hpp"
+#include "l0svgd/apps/hyperelastic/data.hpp"
 
 #include "l0svgd/core/csv.hpp"
 #include "l0svgd/core/error.hpp"
@@ -174,6 +174,34 @@ HyperelasticDataset load_hyperelastic_data(const HyperelasticDataOptions& o) {
     data.train.append(read_stress_csv(o.files[static_cast<int>(mode)], mode));
   data.description = "csv";
   return data;
+}
+
+PredictionPoints to_prediction_points(const StressPoints& points) {
+  PredictionPoints out;
+  Vector mode(points.size());
+  for (Index i = 0; i < points.size(); ++i)
+    mode(i) = static_cast<double>(points.mode[static_cast<size_t>(i)]);
+  out.coordinates = {{"mode", mode, true}, {"stretch", points.stretch, false}};
+  out.value_name = "stress";
+  out.values = points.stress;
+  out.truth = points.truth;
+  out.noise_std = points.noise_std;
+  const bool synthetic = points.truth.size() == points.size();
+  for (Index i = 0; i < points.size(); ++i)
+    out.extrapolation.push_back(
+        synthetic &&
+        points.stretch(i) > training_max_stretch(points.mode[static_cast<size_t>(i)]) + 1e-12);
+  return out;
+}
+
+StressPoints stress_points(const PredictionPoints& points) {
+  StressPoints out;
+  const Vector& mode = points.coordinate("mode");
+  for (Index i = 0; i < mode.size(); ++i)
+    out.mode.push_back(static_cast<LoadingMode>(static_cast<int>(mode(i))));
+  out.stretch = points.coordinate("stretch");
+  out.stress = Vector::Zero(out.stretch.size());
+  return out;
 }
 
 } // namespace l0svgd

@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/model.hpp"
+#include "l0svgd/apps/hyperelastic/model.hpp"
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/profiling.hpp"
@@ -144,13 +144,29 @@ Matrix HyperelasticModel::predict_stress(const ConstMatrixRef& x,
   return response.predict(x.leftCols(n_network_parameters()));
 }
 
-Vector HyperelasticModel::initial_point(uint64_t seed, uint64_t index) const {
+Matrix HyperelasticModel::predict(const ConstMatrixRef& x, const PredictionPoints& points) const {
+  return predict_stress(x, stress_points(points));
+}
+
+Vector HyperelasticModel::noise_std(const ConstVectorRef& x, const PredictionPoints& points) const {
+  if (infers_sigma())
+    return Vector::Constant(points.size(), std::exp(x(n_network_parameters())));
+  if (settings_.noise == NoiseModel::Data)
+    return points.noise_std;
+  return Vector::Constant(points.size(), settings_.sigma);
+}
+
+Vector HyperelasticModel::with_noise_parameters(const ConstVectorRef& network) const {
   Vector x(dim());
-  x.head(n_network_parameters()) =
-      response_.scale_to_data(response_.network().initial_parameters(seed, index), train_.stress);
+  x.head(n_network_parameters()) = network;
   if (infers_sigma())
     x(n_network_parameters()) = settings_.log_sigma_prior_mean;
   return x;
+}
+
+Vector HyperelasticModel::initial_point(uint64_t seed, uint64_t index) const {
+  return with_noise_parameters(
+      response_.scale_to_data(response_.network().initial_parameters(seed, index), train_.stress));
 }
 
 void HyperelasticTargetBuilder::configure(Options& options) {

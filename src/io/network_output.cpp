@@ -1,4 +1,4 @@
-#include "l0svgd/io/hyperelastic_output.hpp"
+#include "l0svgd/io/network_output.hpp"
 
 #include <vector>
 
@@ -7,9 +7,9 @@
 namespace l0svgd {
 
 void write_l0_path(H5File& file, const std::string& group, const L0Result& result,
-                   const IcnnStructure& dense) {
+                   const std::vector<std::string>& dense_names) {
   const auto& best = result.best();
-  const std::vector<bool> support = best.support(dense.n_parameters());
+  const std::vector<bool> support = best.support(static_cast<Index>(dense_names.size()));
   std::vector<long long> mask(support.begin(), support.end());
   file.write_ints(group + "/mask", mask);
 
@@ -32,20 +32,24 @@ void write_l0_path(H5File& file, const std::string& group, const L0Result& resul
 
   std::vector<std::string> names;
   for (Index k : best.surviving)
-    names.push_back(parameter_name(dense.parameters()[static_cast<size_t>(k)]));
+    names.push_back(dense_names[static_cast<size_t>(k)]);
   file.write_strings(group + "/active_names", names);
   file.write_attribute(group, "selected", static_cast<long long>(result.selected));
   file.write_attribute(group, "threshold_met", static_cast<long long>(result.threshold_met));
   file.write_attribute(group, "pretrain_r_squared", result.pretrain_r_squared);
 }
 
-void write_stress_points(H5File& file, const std::string& group, const StressPoints& points) {
-  std::vector<long long> mode;
-  for (LoadingMode m : points.mode)
-    mode.push_back(static_cast<long long>(m));
-  file.write_ints(group + "/mode", mode);
-  file.write_vector(group + "/stretch", points.stretch);
-  file.write_vector(group + "/stress", points.stress);
+void write_prediction_points(H5File& file, const std::string& group,
+                             const PredictionPoints& points) {
+  for (const auto& column : points.coordinates) {
+    if (column.integer)
+      file.write_ints(group + "/" + column.name,
+                      std::vector<long long>(column.values.data(),
+                                             column.values.data() + column.values.size()));
+    else
+      file.write_vector(group + "/" + column.name, column.values);
+  }
+  file.write_vector(group + "/" + points.value_name, points.values);
   if (points.truth.size() == points.size())
     file.write_vector(group + "/truth", points.truth);
   if (points.noise_std.size() == points.size())

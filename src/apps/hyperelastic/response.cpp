@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/response.hpp"
+#include "l0svgd/apps/hyperelastic/response.hpp"
 
 #include "l0svgd/core/error.hpp"
 

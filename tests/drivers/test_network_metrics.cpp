@@ -1,10 +1,12 @@
-// Posterior-predictive metrics of a hyperelastic push-forward against known answers.
+// Posterior-predictive metrics of a network push-forward (here a hyperelastic one) against known
+// answers.
 #include <catch2/catch.hpp>
 
+#include "l0svgd/apps/hyperelastic/model.hpp"
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/drivers/hyperelastic_metrics.hpp"
+#include "l0svgd/drivers/network_metrics.hpp"
 #include "l0svgd/io/h5_file.hpp"
-#include "l0svgd/io/hyperelastic_output.hpp"
+#include "l0svgd/io/network_output.hpp"
 #include "test_support.hpp"
 
 using namespace l0svgd;
@@ -27,14 +29,15 @@ StressPoints grid() {
 } // namespace
 
 TEST_CASE("a push-forward at the truth has the data's own predictive distribution",
-          "[hyperelastic_metrics]") {
+          "[network_metrics]") {
   const StressPoints g = grid();
   HyperelasticSettings settings; // σ of the likelihood = the data-generating σ
   const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
   const Index n = 50;
   const Matrix theta = Matrix::Zero(n, model.dim());
   const Matrix stress = g.truth.transpose().replicate(n, 1);
-  const PredictiveMetrics m = predictive_metrics(model, g, theta, stress, 40, 7, stress);
+  const PredictiveMetrics m =
+      predictive_metrics(model, to_prediction_points(g), theta, stress, 40, 7, stress);
   CHECK(m.group == "training_range");
   CHECK(m.train_range.n_points == 4);
   CHECK(m.extrapolation.n_points == 4);
@@ -53,7 +56,7 @@ TEST_CASE("a push-forward at the truth has the data's own predictive distributio
   CHECK(m.reference[1].w2 == 0.0);
 }
 
-TEST_CASE("a shifted push-forward is as far off as its shift", "[hyperelastic_metrics]") {
+TEST_CASE("a shifted push-forward is as far off as its shift", "[network_metrics]") {
   const StressPoints g = grid();
   HyperelasticSettings settings;
   const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
@@ -61,7 +64,8 @@ TEST_CASE("a shifted push-forward is as far off as its shift", "[hyperelastic_me
   const Matrix theta = Matrix::Zero(n, model.dim());
   const Matrix truth = g.truth.transpose().replicate(n, 1);
   const Matrix shifted = truth.array() + 0.3;
-  const PredictiveMetrics m = predictive_metrics(model, g, theta, shifted, 40, 7, truth);
+  const PredictiveMetrics m =
+      predictive_metrics(model, to_prediction_points(g), theta, shifted, 40, 7, truth);
   // N(truth + 0.3, σ²) against N(truth, σ²): W1 = W2 = 0.3; the 95% band starts 0.3 − 1.96σ
   // above the truth, so it never holds it.
   CHECK(m.train_range.w1 == Approx(0.3).margin(0.01));
@@ -74,7 +78,7 @@ TEST_CASE("a shifted push-forward is as far off as its shift", "[hyperelastic_me
                               Catch::Contains("W1 to reference push-forward (extrapolation) 0.3"));
 }
 
-TEST_CASE("measured data are compared as held-out points", "[hyperelastic_metrics]") {
+TEST_CASE("measured data are compared as held-out points", "[network_metrics]") {
   StressPoints g = grid();
   g.truth.resize(0); // measured: no truth, the stresses are the measurements
   HyperelasticSettings settings;
@@ -83,7 +87,8 @@ TEST_CASE("measured data are compared as held-out points", "[hyperelastic_metric
   const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
   const Matrix theta = Matrix::Zero(20, model.dim());
   const Matrix stress = g.stress.transpose().replicate(20, 1);
-  const PredictiveMetrics m = predictive_metrics(model, g, theta, stress, 10, 3, Matrix());
+  const PredictiveMetrics m =
+      predictive_metrics(model, to_prediction_points(g), theta, stress, 10, 3, Matrix());
   CHECK(m.group == "held_out");
   CHECK(m.train_range.n_points == 8); // no training range split for measured data
   CHECK(m.extrapolation.n_points == 0);
@@ -93,7 +98,7 @@ TEST_CASE("measured data are compared as held-out points", "[hyperelastic_metric
 }
 
 TEST_CASE("a reference on another grid is refused, a missing one named",
-          "[hyperelastic_metrics][errors]") {
+          "[network_metrics][errors]") {
   const StressPoints g = grid();
   // A reference run on the grid without its last point, then one on this grid with one stretch
   // moved: both are another grid.
@@ -111,20 +116,22 @@ TEST_CASE("a reference on another grid is refused, a missing one named",
     }
     {
       H5File file(path, H5File::Mode::Create, MPI_COMM_WORLD);
-      write_stress_points(file, "/data/test", other);
+      write_prediction_points(file, "/data/test", to_prediction_points(other));
       file.write_matrix("/pushforward/test/samples", Matrix::Zero(4, other.size()));
     }
     CHECK_THROWS_WITH(
-        read_reference_pushforward(path, g, MPI_COMM_WORLD),
+        read_reference_pushforward(path, to_prediction_points(g), MPI_COMM_WORLD),
         Catch::Contains("holds a push-forward on another test grid than this run's (" +
                         std::to_string(other.size()) + " points, this run has 8)"));
   }
   {
     H5File file(path, H5File::Mode::Create, MPI_COMM_WORLD);
-    write_stress_points(file, "/data/test", g);
+    write_prediction_points(file, "/data/test", to_prediction_points(g));
     file.write_matrix("/pushforward/test/samples", Matrix::Constant(4, g.size(), 2.0));
   }
-  CHECK(read_reference_pushforward(path, g, MPI_COMM_WORLD) == Matrix::Constant(4, 8, 2.0));
-  CHECK_THROWS_WITH(read_reference_pushforward("no/such/run.h5", g, MPI_COMM_WORLD),
-                    Catch::Contains("no/such/run.h5"));
+  CHECK(read_reference_pushforward(path, to_prediction_points(g), MPI_COMM_WORLD) ==
+        Matrix::Constant(4, 8, 2.0));
+  CHECK_THROWS_WITH(
+      read_reference_pushforward("no/such/run.h5", to_prediction_points(g), MPI_COMM_WORLD),
+      Catch::Contains("no/such/run.h5"));
 }

@@ -1,7 +1,8 @@
 #pragma once
-/// Accuracy of a hyperelastic push-forward on the test grid (drivers/hyperelastic_task.hpp): the
-/// posterior predictive against the data-generating distribution, and the push-forward against
-/// that of a reference run (e.g. HMC) on the same grid.
+/// Accuracy of a network application's push-forward on its test points
+/// (drivers/network_pipeline.hpp): the posterior predictive against the data-generating
+/// distribution, and the push-forward against that of a reference run (e.g. HMC) on the same
+/// points.
 #include <cstdint>
 #include <mpi.h>
 #include <string>
@@ -10,7 +11,7 @@
 #include "l0svgd/core/types.hpp"
 #include "l0svgd/io/h5_file.hpp"
 #include "l0svgd/metrics/wasserstein.hpp"
-#include "l0svgd/models/hyperelastic/model.hpp"
+#include "l0svgd/models/network_application.hpp"
 
 namespace l0svgd {
 
@@ -29,20 +30,23 @@ struct PredictiveMetrics {
   std::vector<ReferenceMetrics> reference;   ///< per group, when a reference is given
 };
 
-/// The posterior predictive on `grid` — each row of `stress` (particles × points, the push-forward
-/// of the rows of `theta`) plus `copies` draws of the model's noise (the data-generating σ, the
-/// fixed σ or each particle's inferred σ) — against N(truth, data-generating σ²) for synthetic
-/// data, or the measured points (point masses) for measured data, averaged separately over each
-/// mode's training range and beyond it. With a non-empty `reference` (samples × points) also W1 and
+/// The posterior predictive on `grid` — each row of `predictions` (particles × points, the
+/// push-forward of the rows of `theta`) plus `copies` draws of the model's noise
+/// (NetworkModel::noise_std: the data-generating σ, a fixed σ or each particle's inferred σ) —
+/// against N(truth, data-generating σ²) for synthetic data, or the measured values (point masses)
+/// for measured data, averaged separately over the training range and the points marked as
+/// extrapolation. With a non-empty `reference` (samples × points) also W1 and
 /// W2 of the push-forward against it per point. Draws are keyed by `seed`, so every rank gets the
 /// same numbers from the same gathered rows. Not collective.
-PredictiveMetrics predictive_metrics(const HyperelasticModel& model, const StressPoints& grid,
-                                     const ConstMatrixRef& theta, const ConstMatrixRef& stress,
+PredictiveMetrics predictive_metrics(const NetworkModel& model, const PredictionPoints& grid,
+                                     const ConstMatrixRef& theta, const ConstMatrixRef& predictions,
                                      Index copies, uint64_t seed, const Matrix& reference);
 
-/// Collective: the push-forward samples of the reference result file `path` on its test grid
-/// (samples × points). Throws InputError if the file cannot be read or was made on another grid.
-Matrix read_reference_pushforward(const std::string& path, const StressPoints& grid, MPI_Comm comm);
+/// Collective: the push-forward samples of the reference result file `path` on its test points
+/// (samples × points). Throws InputError if the file cannot be read or was made on other points
+/// (any coordinate of `grid` differs from /data/test/<coordinate> beyond 1e-12 relative).
+Matrix read_reference_pushforward(const std::string& path, const PredictionPoints& grid,
+                                  MPI_Comm comm);
 
 /// Collective: /metrics/<group> and /metrics/extrapolation (n_points, w1, w2, rmse, coverage) and,
 /// if there are reference metrics, /metrics/reference/<group> (n_points, w1, w2) with the reference

@@ -1,8 +1,8 @@
 #pragma once
 /// L0 sparsification of a hyperelastic ICNN (optim/l0_sparsifier.hpp) on training stresses. The MAP
 /// of the dense or reduced HyperelasticModel is MapSolver's (optim/map.hpp, prefix "map_").
-#include "l0svgd/models/hyperelastic/response.hpp"
-#include "l0svgd/optim/l0_sparsifier.hpp"
+#include "l0svgd/apps/hyperelastic/response.hpp"
+#include "l0svgd/models/l0_problem.hpp"
 
 namespace l0svgd {
 

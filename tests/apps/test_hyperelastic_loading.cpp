@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "l0svgd/apps/hyperelastic/loading.hpp"
 #include "l0svgd/core/error.hpp"
-#include "l0svgd/models/hyperelastic/loading.hpp"
 
 using namespace l0svgd;
 

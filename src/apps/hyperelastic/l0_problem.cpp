@@ -1,4 +1,4 @@
-#include "l0svgd/models/hyperelastic/l0_problem.hpp"
+#include "l0svgd/apps/hyperelastic/l0_problem.hpp"
 
 #include "l0svgd/core/error.hpp"
 

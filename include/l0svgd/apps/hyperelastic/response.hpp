@@ -12,8 +12,8 @@
 /// The stress-free reference is x⁰ = 0 in both cases. All points are evaluated in one batched pass
 /// (data points are the columns of every GEMM), with the reference point appended as a last column
 /// for the normalisation.
-#include "l0svgd/models/hyperelastic/data.hpp"
-#include "l0svgd/models/hyperelastic/icnn.hpp"
+#include "l0svgd/apps/hyperelastic/data.hpp"
+#include "l0svgd/models/icnn.hpp"
 
 namespace l0svgd {
 

@@ -13,11 +13,12 @@
 #include <mpi.h>
 #include <string>
 
+#include "l0svgd/apps/hyperelastic/data.hpp"
+#include "l0svgd/apps/hyperelastic/response.hpp"
 #include "l0svgd/core/options.hpp"
-#include "l0svgd/models/hyperelastic/data.hpp"
-#include "l0svgd/models/hyperelastic/icnn.hpp"
-#include "l0svgd/models/hyperelastic/response.hpp"
+#include "l0svgd/models/icnn.hpp"
 #include "l0svgd/models/model.hpp"
+#include "l0svgd/models/network_application.hpp"
 #include "l0svgd/models/target_registry.hpp"
 
 namespace l0svgd {
@@ -54,7 +55,7 @@ struct HyperelasticSettings {
 /// The posterior of an ICNN potential (dense or reduced structure) given training stresses.
 /// Evaluation is local and not collective. Not thread-safe: one evaluation at a time per object (it
 /// reuses internal work space).
-class HyperelasticModel : public Model {
+class HyperelasticModel : public NetworkModel {
 public:
   /// Throws InputError if the noise model is Data and a point has no positive data-generating σ.
   HyperelasticModel(IcnnStructure structure, const StressPoints& train,
@@ -69,7 +70,12 @@ public:
   void log_likelihood_gradient(const ConstMatrixRef& x, MatrixRef gradient) const override;
   bool has_likelihood_gradient() const override { return true; }
 
-  Index n_network_parameters() const { return response_.network().n_parameters(); }
+  Index n_network_parameters() const override { return response_.network().n_parameters(); }
+  /// Stresses at `points` (coordinates "mode" and "stretch", as to_prediction_points writes them).
+  Matrix predict(const ConstMatrixRef& x, const PredictionPoints& points) const override;
+  Vector noise_std(const ConstVectorRef& x, const PredictionPoints& points) const override;
+  /// `network` with log σ = the prior mean appended when σ is inferred.
+  Vector with_noise_parameters(const ConstVectorRef& network) const override;
   bool infers_sigma() const { return settings_.noise == NoiseModel::Inferred; }
   const IcnnStructure& structure() const { return response_.network().structure(); }
   const HyperelasticResponse& response() const { return response_; }
@@ -81,6 +87,7 @@ public:
   Matrix predict_stress(const ConstMatrixRef& x, const StressPoints& points) const;
   /// Noise σ of each training point for parameters `x` (one particle).
   Vector noise_std(const ConstVectorRef& x) const;
+  using NetworkModel::noise_std;
   /// Start point for particle `index`: IcnnNetwork::initial_parameters(seed, index) with the output
   /// layer scaled to the training stresses (HyperelasticResponse::scale_to_data) and, if inferred,
   /// log σ = the prior mean.

@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "l0svgd/apps/hyperelastic/loading.hpp"
 #include "l0svgd/core/options.hpp"
 #include "l0svgd/core/types.hpp"
-#include "l0svgd/models/hyperelastic/loading.hpp"
+#include "l0svgd/models/network_application.hpp"
 
 namespace l0svgd {
 
@@ -61,6 +62,14 @@ struct HyperelasticDataset {
   StressPoints test;
   std::string description; ///< e.g. "synthetic mooney_rivlin, noise 0.01" or "csv"
 };
+
+/// The points as the pipeline sees them: coordinates "mode" (0 UT, 1 ET, 2 PS, integers) and
+/// "stretch", values "stress", truth and noise_std when known, and a point marked as extrapolation
+/// when synthetic data put it beyond its mode's training stretch (measured sets: none).
+PredictionPoints to_prediction_points(const StressPoints& points);
+/// Mode and stretch of prediction points made by to_prediction_points (values not copied). Throws
+/// std::out_of_range without those coordinates.
+StressPoints stress_points(const PredictionPoints& points);
 
 /// Noise-free synthetic points of one mode on `n` evenly spaced stretches in [1, max_stretch].
 StressPoints synthetic_points(const std::string& truth, LoadingMode mode, Index n,

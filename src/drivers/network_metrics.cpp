@@ -1,5 +1,6 @@
-#include "l0svgd/drivers/hyperelastic_metrics.hpp"
+#include "l0svgd/drivers/network_metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -24,43 +25,34 @@ void describe_group(std::ostream& out, const std::string& group, const MetricAve
 
 } // namespace
 
-PredictiveMetrics predictive_metrics(const HyperelasticModel& model, const StressPoints& grid,
-                                     const ConstMatrixRef& theta, const ConstMatrixRef& stress,
+PredictiveMetrics predictive_metrics(const NetworkModel& model, const PredictionPoints& grid,
+                                     const ConstMatrixRef& theta, const ConstMatrixRef& predictions,
                                      Index copies, uint64_t seed, const Matrix& reference) {
-  const Index n = stress.rows(), m = stress.cols();
+  const Index n = predictions.rows(), m = predictions.cols();
   const Matrix unit = add_observation_noise(Matrix::Zero(n, m), Vector::Ones(m), copies, seed);
   Matrix predictive(n * copies, m);
-  const HyperelasticSettings& settings = model.settings();
-  // The likelihood's σ: the data-generating σ of each grid point, a fixed one, or each particle's
-  // inferred σ (set per row below).
-  Vector sd = settings.noise == NoiseModel::Data ? Vector(grid.noise_std)
-                                                 : Vector(Vector::Constant(m, settings.sigma));
   for (Index i = 0; i < n; ++i) {
-    if (model.infers_sigma())
-      sd.setConstant(std::exp(theta(i, theta.cols() - 1)));
+    const Vector sd = model.noise_std(theta.row(i).transpose(), grid);
     for (Index c = 0; c < copies; ++c)
       predictive.row(i * copies + c) =
-          stress.row(i) + unit.row(i * copies + c).cwiseProduct(sd.transpose());
+          predictions.row(i) + unit.row(i * copies + c).cwiseProduct(sd.transpose());
   }
   const bool synthetic = grid.truth.size() == m;
-  const Vector means = synthetic ? grid.truth : grid.stress;
+  const Vector means = synthetic ? grid.truth : grid.values;
   const Vector sds = synthetic ? Vector(grid.noise_std) : Vector(Vector::Zero(m));
   const PointMetrics point = compare_with_normals(predictive, means, sds);
 
   std::vector<Index> inside, outside;
-  for (Index j = 0; j < m; ++j) {
-    const bool in_range =
-        !synthetic || grid.stretch(j) <= training_max_stretch(grid.mode[j]) + 1e-12;
-    (in_range ? inside : outside).push_back(j);
-  }
+  for (Index j = 0; j < m; ++j)
+    (grid.extrapolation[static_cast<size_t>(j)] ? outside : inside).push_back(j);
   PredictiveMetrics result;
   result.group = synthetic ? "training_range" : "held_out";
   result.train_range = average_over(point, means, inside);
   if (!outside.empty())
     result.extrapolation = average_over(point, means, outside);
   if (reference.size() > 0) {
-    const Vector w1 = wasserstein_columns(stress, reference, 1.0);
-    const Vector w2 = wasserstein_columns(stress, reference, 2.0);
+    const Vector w1 = wasserstein_columns(predictions, reference, 1.0);
+    const Vector w2 = wasserstein_columns(predictions, reference, 2.0);
     const auto add = [&](const std::string& group, const std::vector<Index>& columns) {
       result.reference.push_back({group, static_cast<Index>(columns.size()),
                                   column_average(w1, columns), column_average(w2, columns)});
@@ -72,18 +64,22 @@ PredictiveMetrics predictive_metrics(const HyperelasticModel& model, const Stres
   return result;
 }
 
-Matrix read_reference_pushforward(const std::string& path, const StressPoints& grid,
+Matrix read_reference_pushforward(const std::string& path, const PredictionPoints& grid,
                                   MPI_Comm comm) {
   const H5File file(path, H5File::Mode::Read, comm);
-  const Vector stretch = file.read_vector("/data/test/stretch");
-  const Vector mode = file.read_vector("/data/test/mode");
-  bool same = stretch.size() == grid.size() && mode.size() == grid.size();
-  for (Index j = 0; same && j < grid.size(); ++j)
-    same = std::abs(stretch(j) - grid.stretch(j)) <= 1e-12 * grid.stretch(j) &&
-           static_cast<int>(mode(j)) == static_cast<int>(grid.mode[j]);
+  Index n_points = -1;
+  bool same = true;
+  for (const auto& column : grid.coordinates) {
+    const Vector theirs = file.read_vector("/data/test/" + column.name);
+    n_points = std::max(n_points, theirs.size());
+    same = same && theirs.size() == column.values.size();
+    for (Index j = 0; same && j < theirs.size(); ++j)
+      same = std::abs(theirs(j) - column.values(j)) <=
+             1e-12 * std::max(1.0, std::abs(column.values(j)));
+  }
   require_input(same, "reference file '" + path +
                           "' holds a push-forward on another test grid than this run's (" +
-                          std::to_string(stretch.size()) + " points, this run has " +
+                          std::to_string(n_points) + " points, this run has " +
                           std::to_string(grid.size()) + ")");
   return file.read_matrix("/pushforward/test/samples");
 }
