@@ -1,6 +1,7 @@
 #include "l0svgd/apps/registry.hpp"
 
 #include "l0svgd/apps/hyperelastic/application.hpp"
+#include "l0svgd/apps/mechanochemistry/application.hpp"
 #include "l0svgd/models/target_registry.hpp"
 
 namespace l0svgd {
@@ -10,6 +11,10 @@ const std::vector<ApplicationEntry>& application_registry() {
       {"hyperelastic",
        "ICNN hyperelasticity: L0+SVGD, L2+SVGD, pSVGD or HMC (-uq_method), -hyper_* options",
        [] { return std::make_unique<HyperelasticApplication>(); }},
+      {"mechanochemistry",
+       "chemo-mechanical free energy psi(strain, concentration): the same four methods, -mech_* "
+       "options",
+       [] { return std::make_unique<MechanochemistryApplication>(); }},
   };
   return registry;
 }

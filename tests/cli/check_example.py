@@ -304,6 +304,39 @@ def hyperelastic_psvgd(f):
     hyperelastic(f, False)
 
 
+def mechanochemistry(f, reduced):
+    # Double-well free energy (χ = 3), κ = 0.05: the predictive over the training box within one noise sd
+    # of the truth in W1; L0 keeps at most a quarter of the 148 weights. The test grid holds σ and μ at
+    # every point, marked by quantity.
+    g = predictive(f, "training_range")
+    sd = float(np.mean(f["data/train/noise_std"][()]))
+    check(g["w1"] <= sd, f"training-range W1 {g['w1']:.4f} ≤ the mean noise sd {sd:.4f}")
+    quantity = f["data/test/quantity"][()]
+    check(set(np.unique(quantity)) == {0, 1}, "test points hold both σ (0) and μ (1)")
+    active = int(f["metrics"].attrs["active_parameters"])
+    if reduced:
+        check(active <= 37 and int(f["l0/mask"][()].sum()) == active,
+              f"{active} of 148 parameters survive L0 (≤ 25 %), as the mask says")
+    else:
+        check(active == 148, f"the dense network's 148 parameters are sampled ({active})")
+
+
+def mechanochemistry_l0svgd(f):
+    mechanochemistry(f, True)
+
+
+def mechanochemistry_hmc(f):
+    mechanochemistry(f, True)
+
+
+def mechanochemistry_l2svgd(f):
+    mechanochemistry(f, False)
+
+
+def mechanochemistry_psvgd(f):
+    mechanochemistry(f, False)
+
+
 def treloar_l0svgd(f):
     # Held-out pure shear (measurements, no truth): the predictive band covers them, W1 below a tenth of
     # their range, and L0 keeps few of the 1002 weights.
@@ -356,7 +389,8 @@ def main():
     checks = {k: v for k, v in globals().items() if callable(v) and k in {
         "gaussian_svgd", "banana_svgd", "gmm_svgd", "logreg_svgd", "logreg_hmc", "logreg_nuts", "sas_mixture_vi", "sas_mixture_15d_vi", "sensitivity_gmm", "shear_frame_laplace", "shear_frame_vi_warm",
         "shear_frame_vi_cold", "hyperelastic_l0svgd", "hyperelastic_hmc", "hyperelastic_l2svgd",
-        "hyperelastic_psvgd", "treloar_l0svgd"}}
+        "hyperelastic_psvgd", "treloar_l0svgd", "mechanochemistry_l0svgd", "mechanochemistry_hmc",
+        "mechanochemistry_l2svgd", "mechanochemistry_psvgd"}}
     if name not in checks:
         sys.exit(f"check_example.py: no check for example '{name}' (add one beside the others)")
     with h5py.File(path, "r") as f:
