@@ -23,10 +23,8 @@ Every run's command line is in the CSV; the runs' HDF5 files and logs stay in BU
 (about 0.5 GB). `--quick` shrinks iterations for a smoke test of the script.
 """
 import argparse
-import csv
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,8 +33,9 @@ import h5py
 import numpy as np
 
 import provenance  # bench/provenance.py, beside this script
+from network_comparison import (ESS_MIN, RHAT_MAX, ROOT, collect, fmt, hmc_cell, method_options,
+                                noise_figure, reference_columns, run, write_csv)
 
-ROOT = Path(__file__).resolve().parent.parent
 METHODS = ["l0svgd", "l2svgd", "psvgd", "hmc_reduced", "hmc_dense"]
 TRUTHS = ["mooney_rivlin", "ogden"]
 NOISES = [0.01, 0.05, 0.10]
@@ -63,65 +62,6 @@ def settings(quick):
         "hmc_reduced": ["-hmc_chains", "4", "-hmc_warmup", str(reduced[0]), "-hmc_samples", str(reduced[1]),
                         "-hmc_leapfrog_steps", "32", "-hmc_monitor_every", "0"],
     }
-
-
-def method_options(method, groups, reference):
-    if method == "l0svgd":
-        opts = ["-uq_method", "l0svgd"] + groups["l0"] + groups["svgd"]
-    elif method == "l2svgd":
-        opts = ["-uq_method", "l2svgd"] + groups["svgd"]
-    elif method == "psvgd":
-        opts = ["-uq_method", "psvgd"] + groups["svgd"] + groups["psvgd"]
-    elif method == "hmc_reduced":
-        opts = ["-uq_method", "hmc", "-uq_hmc_model", "reduced"] + groups["l0"] + groups["hmc_reduced"]
-    else:
-        opts = ["-uq_method", "hmc", "-uq_hmc_model", "dense"] + groups["hmc"]
-    if reference:
-        opts += ["-uq_reference", str(reference)]
-    return opts
-
-
-def run(exe, ranks, options, log, dry=False):
-    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", str(exe)] + options + ["-log_level", "warning"]
-    if dry:
-        return " ".join(cmd)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    log.write("$ " + " ".join(cmd) + "\n" + proc.stdout + proc.stderr + "\n")
-    if proc.returncode != 0:
-        sys.exit(f"run failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.strip()}")
-    return " ".join(cmd)
-
-
-def attr(f, group, name, default=float("nan")):
-    return f[group].attrs[name] if group in f and name in f[group].attrs else default
-
-
-def collect(path):
-    with h5py.File(path, "r") as f:
-        row = {
-            "active": int(attr(f, "/metrics", "active_parameters")),
-            "wall_s": attr(f, "/metrics", "wall_seconds"),
-            "l0_s": attr(f, "/metrics", "l0_seconds"),
-            "map_s": attr(f, "/metrics", "map_seconds"),
-            "sampling_s": attr(f, "/metrics", "sampling_seconds"),
-            "s_per_iter": attr(f, "/metrics", "seconds_per_iteration"),
-            "iterations": int(attr(f, "/metrics", "iterations")),
-            "ksd_iters": attr(f, "/metrics", "iterations_to_converge", ""),
-        }
-        for group, tag in (("training_range", "train"), ("extrapolation", "extrap")):
-            for key in ("w1", "w2", "rmse", "coverage"):
-                row[f"{tag}_{key}"] = attr(f, f"/metrics/{group}", key)
-            row[f"{tag}_ref_w1"] = attr(f, f"/metrics/reference/{group}", "w1", "")
-            row[f"{tag}_ref_w2"] = attr(f, f"/metrics/reference/{group}", "w2", "")
-        row["rhat_max"] = float(np.max(f["/hmc/rhat"][()])) if "/hmc/rhat" in f else ""
-        row["ess_min"] = float(np.min(f["/hmc/ess"][()])) if "/hmc/ess" in f else ""
-        if "/l0" in f:
-            stage = int(f["/l0"].attrs["selected"])
-            row["l0_r2"] = float(f["/l0/r_squared"][stage])
-        else:
-            row["l0_r2"] = ""
-    return row
 
 
 def predictive_band(path, seed=0):
@@ -173,29 +113,6 @@ def plot(files, title, out):
     plt.close(fig)
 
 
-def fmt(value, pattern="{:.3g}"):
-    if value == "" or value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return pattern.format(value)
-
-
-# A reference HMC run counts only if it mixed: split R̂ of every parameter at most 1.01 and bulk ESS at
-# least 100 (4 chains x 1000 draws; below that the push-forward's own Monte Carlo error is a sizeable
-# part of the W1 it is compared by). Both samplers start at the MAP, so a stuck chain "agrees" with
-# anything.
-RHAT_MAX, ESS_MIN = 1.01, 100
-
-
-def reference_of(row, by_key):
-    """The HMC run row's ref W1 columns compare with, or None for the HMC rows themselves."""
-    method = {"l0svgd": "hmc_reduced", "l2svgd": "hmc_dense", "psvgd": "hmc_dense"}.get(row["method"])
-    return by_key.get((row["truth"], row["noise"], method)) if method else None
-
-
-def mixed(hmc_row):
-    return hmc_row["rhat_max"] != "" and hmc_row["rhat_max"] <= RHAT_MAX and hmc_row["ess_min"] >= ESS_MIN
-
-
 def markdown(rows, sparsity, inputs, header):
     by_key = {(r["truth"], r["noise"], r["method"]): r for r in rows}
     lines = [header, "", f"Network inputs: `{inputs}`. {len(rows)} runs.", "",
@@ -208,22 +125,19 @@ def markdown(rows, sparsity, inputs, header):
               "extrapolation (extrap) stretches. ref W1: push-forward against the HMC push-forward of the "
               "same model (HMC reduced for l0svgd, HMC dense for l2svgd and psvgd). Times in seconds; "
               "sampling = SVGD or HMC only, wall = L0 + MAP + sampling. A reference that did not mix "
-              f"(R̂ > {RHAT_MAX} or ESS < {ESS_MIN}) is marked unusable and its ref W1 left out.", "",
+              f"(split R̂ of its push-forward > {RHAT_MAX} at some test point, or bulk ESS < {ESS_MIN}) is marked "
+              "unusable and its ref W1 left out.", "",
               "| truth | κ | method | active | train W1 | extrap W1 | extrap W2 | ref W1 train | ref W1 extrap | "
-              "RMSE extrap | coverage train / extrap | sampling s | wall s | s/iter | KSD iters | HMC R̂ / ESS |",
+              "RMSE extrap | coverage train / extrap | sampling s | wall s | s/iter | KSD iters | HMC R̂ / ESS: parameters; push-forward |",
               "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in rows:
-        ref = reference_of(r, by_key)
-        if ref is not None and not mixed(ref):
-            ref_cols = f"unusable (R̂ {fmt(ref['rhat_max'], '{:.3f}')}, ESS {fmt(ref['ess_min'], '{:.0f}')}) | – "
-        else:
-            ref_cols = f"{fmt(r['train_ref_w1'])} | {fmt(r['extrap_ref_w1'])}"
+        ref_cols = reference_columns(r, by_key)
         lines.append(
             f"| {r['truth']} | {r['noise']:g} | {r['method']} | {r['active']} | {fmt(r['train_w1'])} | "
             f"{fmt(r['extrap_w1'])} | {fmt(r['extrap_w2'])} | {ref_cols} | {fmt(r['extrap_rmse'])} | "
             f"{fmt(r['train_coverage'], '{:.2f}')} / {fmt(r['extrap_coverage'], '{:.2f}')} | "
             f"{fmt(r['sampling_s'])} | {fmt(r['wall_s'])} | {fmt(r['s_per_iter'])} | {fmt(r['ksd_iters'])} | "
-            + (f"{r['rhat_max']:.3f} / {r['ess_min']:.0f} |" if r["rhat_max"] != "" else "– |"))
+            + f"{hmc_cell(r)} |")
     lines += ["", "### Targets", "",
               "| truth | κ | L2/L0 sampling time | L2/L0 wall time | extrap W1 L0 ≤ L2 |",
               "|---|---:|---:|---:|---|"]
@@ -300,10 +214,9 @@ def main():
                     plot({m: files[m] for m in METHODS}, f"{truth}, κ = {noise:g}, inputs {inputs}",
                          plots / f"hyperelastic_{inputs}_{truth}_noise{noise:g}.png")
         rows.sort(key=lambda r: (TRUTHS.index(r["truth"]), r["noise"], METHODS.index(r["method"])))
-        with open(out / f"hyperelastic_{inputs}.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(out / f"hyperelastic_{inputs}.csv", rows)
+        noise_figure(rows, [t for t in TRUTHS if t in args.truths], lambda r: r["truth"], METHODS,
+                     f"hyperelastic (inputs {inputs}): W1 to the truth", plots / f"hyperelastic_{inputs}_noise.png")
         header = (f"## Hyperelastic comparison ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
                   f"{os.cpu_count()} cores, {args.ranks} ranks{', QUICK' if args.quick else ''})")
         (out / f"hyperelastic_{inputs}.md").write_text(markdown(rows, sparsity, inputs, header))

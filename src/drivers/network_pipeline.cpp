@@ -8,6 +8,7 @@
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/input_files.hpp"
 #include "l0svgd/core/log.hpp"
+#include "l0svgd/core/profiling.hpp"
 #include "l0svgd/core/signals.hpp"
 #include "l0svgd/drivers/network_metrics.hpp"
 #include "l0svgd/io/hmc_checkpoint.hpp"
@@ -133,10 +134,10 @@ public:
     times.sampling = timed([&] { samples = sample(model); });
     times.wall = seconds_since(start);
     const PushForward pf = push_forward(model, samples);
-    const PredictiveMetrics metrics = predictive_metrics(
-        model, app_->test_points(), pf.all_theta, pf.all_test, copies_, seed_, reference_test_);
-    write(model, samples, pf, metrics, times);
-    report(model, samples, metrics, times);
+    const PredictiveMetrics metrics = measure(model, pf);
+    const PushForwardMixing mixing = pushforward_mixing(samples, pf);
+    write(model, samples, pf, metrics, mixing, times);
+    report(model, samples, metrics, mixing, times);
   }
 
 private:
@@ -220,24 +221,15 @@ private:
   /// The UQ method's samples in the original coordinates. SVGD runs in coordinates scaled by the
   /// Laplace standard deviations at the MAP (AffineModel); HMC adapts its own metric. Collective.
   Samples sample(const NetworkModel& model) {
+    if (method_ == Method::Hmc)
+      return sample_hmc(model);
     const Index d = model.dim();
     const AffineModel scaled_model(
         model, AffineMap::scaling(scaled() ? laplace_scales(model) : Vector(Vector::Ones(d)),
                                   Vector::Zero(d)));
-    const Vector init_mean = scaled_model.to_whitened(map_.x.transpose()).row(0).transpose();
-    InitConfig init;
-    init.mean.assign(init_mean.data(), init_mean.data() + init_mean.size());
-    init.scale = {init_scale_};
+    const InitConfig init =
+        start_around(scaled_model.to_whitened(map_.x.transpose()).row(0).transpose());
     Samples s;
-    if (method_ == Method::Hmc) {
-      HmcSampler sampler(model, hmc_settings_, comm_);
-      s.hmc = gather_hmc_record(sampler, run_hmc(sampler, init));
-      // Draws are stored in rows partitioned evenly, whatever chain they come from.
-      s.partition = std::make_unique<Partition>(s.hmc->draws.rows(), comm_);
-      s.local = s.hmc->draws.middleRows(s.partition->local_begin(), s.partition->n_local());
-      s.iterations = hmc_settings_.warmup + hmc_settings_.samples;
-      return s;
-    }
     const Model& sampled = scaled() ? static_cast<const Model&>(scaled_model) : model;
     const auto run_engine = [&](auto& engine) {
       run_svgd(engine, init);
@@ -256,8 +248,29 @@ private:
     return s;
   }
 
+  /// The Gaussian of -uq_init_scale around `mean` (the MAP in the sampler's coordinates).
+  InitConfig start_around(const Vector& mean) const {
+    InitConfig init;
+    init.mean.assign(mean.data(), mean.data() + mean.size());
+    init.scale = {init_scale_};
+    return init;
+  }
+
+  /// HMC's chains on the sampled model, started around the MAP. Collective.
+  Samples sample_hmc(const NetworkModel& model) {
+    HmcSampler sampler(model, hmc_settings_, comm_);
+    Samples s;
+    s.hmc = gather_hmc_record(sampler, run_hmc(sampler, start_around(map_.x)));
+    // Draws are stored in rows partitioned evenly, whatever chain they come from.
+    s.partition = std::make_unique<Partition>(s.hmc->draws.rows(), comm_);
+    s.local = s.hmc->draws.middleRows(s.partition->local_begin(), s.partition->n_local());
+    s.iterations = hmc_settings_.warmup + hmc_settings_.samples;
+    return s;
+  }
+
   /// Collective: every sample's predictions on the training and test points, gathered.
   PushForward push_forward(const NetworkModel& model, const Samples& s) const {
+    const LogEventScope event(log_event("L0PushForward"));
     PushForward pf;
     pf.local_train = model.predict(s.local, app_->train_points());
     pf.local_test = model.predict(s.local, app_->test_points());
@@ -267,9 +280,27 @@ private:
     return pf;
   }
 
+  /// Collective: HMC's mixing judged on the push-forward (drivers/network_metrics); nothing for
+  /// SVGD.
+  PushForwardMixing pushforward_mixing(const Samples& s, const PushForward& pf) const {
+    if (!s.hmc)
+      return {};
+    const LogEventScope event(log_event("L0PushForwardMixing"));
+    return l0svgd::pushforward_mixing(pf.all_test, s.hmc->n_chains, s.hmc->n_draws, comm_);
+  }
+
+  /// Collective: the posterior predictive's accuracy on the test points (drivers/network_metrics).
+  PredictiveMetrics measure(const NetworkModel& model, const PushForward& pf) const {
+    const LogEventScope event(log_event("L0PredictiveMetrics"));
+    return predictive_metrics(model, app_->test_points(), pf.all_theta, pf.all_test, copies_, seed_,
+                              reference_test_, comm_);
+  }
+
   /// Collective: the result file (layout in network_pipeline.hpp).
   void write(const NetworkModel& model, const Samples& s, const PushForward& pf,
-             const PredictiveMetrics& metrics, const PhaseTimes& times) const {
+             const PredictiveMetrics& metrics, const PushForwardMixing& mixing,
+             const PhaseTimes& times) const {
+    const LogEventScope event(log_event("L0WriteResult"));
     OutputFile out(output_file_, comm_);
     H5File& h5 = out.h5();
     write_run_metadata(h5, app_->name());
@@ -287,8 +318,15 @@ private:
     }
     if (!samples_reduced())
       h5.write_vector("/map/dense", map_.x);
-    if (s.hmc)
+    if (s.hmc) {
       write_hmc_posterior(h5, *s.hmc, model.parameter_names());
+      h5.write_vector("/hmc/pushforward_rhat", mixing.rhat);
+      h5.write_attribute("/hmc", "pushforward_rhat_max", mixing.worst_rhat());
+      if (mixing.ess.size() > 0) {
+        h5.write_vector("/hmc/pushforward_ess", mixing.ess);
+        h5.write_attribute("/hmc", "pushforward_ess_min", mixing.least_ess());
+      }
+    }
     write_ksd_trace(h5);
     write_run_metrics(h5, model, s, times);
     write_predictive_metrics(h5, metrics, reference_file_);
@@ -327,7 +365,7 @@ private:
   }
 
   void report(const NetworkModel& model, const Samples& s, const PredictiveMetrics& m,
-              const PhaseTimes& times) const {
+              const PushForwardMixing& mixing, const PhaseTimes& times) const {
     std::ostringstream line;
     line << app_->name() << ": " << method_name() << ", " << model.dim() << " active parameters, "
          << s.iterations << " iterations in " << times.sampling << " s (wall " << times.wall
@@ -335,6 +373,9 @@ private:
     const Index converged_at = iterations_to_converge(ksd_, ksd_band_);
     if (converged_at >= 0)
       line << "; KSD converged after " << converged_at << " iterations";
+    if (mixing.rhat.size() > 0)
+      line << "; push-forward max split-Rhat " << mixing.worst_rhat()
+           << (mixing.ess.size() > 0 ? ", min bulk ESS " + std::to_string(mixing.least_ess()) : "");
     logger().info(line.str(), "; wrote ", output_file_);
   }
 

@@ -57,6 +57,8 @@ const std::vector<DimensionRule>& rules() {
       {"/l0/*", {"lambda"}},
       {"/map/dense", {"dense_parameter"}},
       {"/map/reduced", {"parameter"}},
+      {"/hmc/pushforward_rhat", {"point"}}, // per test point
+      {"/hmc/pushforward_ess", {"point"}},
       {"/hmc/*", {"parameter"}},
       {"/svgd/*", {"ksd_iteration"}},
       // sensitivity: the design (one problem per row), its results and the indices per factor

@@ -2,6 +2,7 @@
 
 #include "l0svgd/core/error.hpp"
 #include "l0svgd/core/rng.hpp"
+#include "l0svgd/core/sorting.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -20,16 +21,12 @@ double normal_pdf(double z) {
 double normal_cdf(double z) {
   return 0.5 * std::erfc(-z / std::sqrt(2.0));
 }
-// z φ(z), which vanishes at ±∞.
-double z_pdf(double z) {
-  return std::isfinite(z) ? z * normal_pdf(z) : 0.0;
-}
 
 std::vector<double> sorted_copy(const ConstVectorRef& sample, const char* what) {
   require_input(sample.size() > 0, std::string(what) + ": the sample is empty");
   require_input(sample.allFinite(), std::string(what) + ": the sample has a non-finite value");
   std::vector<double> values(sample.data(), sample.data() + sample.size());
-  std::sort(values.begin(), values.end());
+  sort_values(values);
   return values;
 }
 
@@ -61,56 +58,78 @@ double wasserstein_power(const std::vector<double>& a, const std::vector<double>
   return total / (static_cast<double>(n) * static_cast<double>(m));
 }
 
-// ∫_{z1}^{z2} (c − s z) φ(z) dz, with u1 = Φ(z1), u2 = Φ(z2) given exactly.
-double linear_integral(double c, double s, double u1, double u2, double z1, double z2) {
-  return c * (u2 - u1) - s * (normal_pdf(z1) - normal_pdf(z2));
+// ∫_{z1}^{z2} (c − s z) φ(z) dz, with u = Φ(z) and φ(z) at both ends given exactly.
+double linear_integral(double c, double s, double u1, double u2, double pdf1, double pdf2) {
+  return c * (u2 - u1) - s * (pdf1 - pdf2);
+}
+
+// The steps of an n-point sample's quantile function against the standard normal: the normal
+// quantile z_i = Φ⁻¹(i/n) at each breakpoint and φ(z_i). They depend on n only, so a batch of
+// columns of one length computes them once.
+struct NormalSteps {
+  std::vector<double> u, z, pdf;
+};
+
+NormalSteps normal_steps(size_t n) {
+  NormalSteps s;
+  s.u.resize(n + 1);
+  s.z.resize(n + 1);
+  s.pdf.resize(n + 1);
+  s.u[0] = 0.0;
+  s.z[0] = -HUGE_VAL;
+  for (size_t i = 1; i <= n; ++i) {
+    s.u[i] = i == n ? 1.0 : static_cast<double>(i) / static_cast<double>(n);
+    s.z[i] = i == n ? HUGE_VAL : normal_quantile(s.u[i]);
+  }
+  for (size_t i = 0; i <= n; ++i)
+    s.pdf[i] = normal_pdf(s.z[i]);
+  return s;
 }
 
 // W1 and W2² between a sorted sample and N(mean, sd²), sd > 0, in one walk over the steps of the
-// sample's quantile function (each step's normal quantile is computed once for both).
+// sample's quantile function (`steps` of the sample's size).
 struct NormalDistances {
   double w1 = 0.0, w2_squared = 0.0;
 };
 
-NormalDistances distances_to_normal(const std::vector<double>& sorted, double mean, double sd) {
-  const Index n = static_cast<Index>(sorted.size());
+NormalDistances distances_to_normal(const std::vector<double>& sorted, const NormalSteps& steps,
+                                    double mean, double sd) {
   NormalDistances d;
-  double u1 = 0.0, z1 = -HUGE_VAL;
-  for (Index i = 0; i < n; ++i) {
-    const double u2 = i + 1 == n ? 1.0 : static_cast<double>(i + 1) / static_cast<double>(n);
-    const double z2 = i + 1 == n ? HUGE_VAL : normal_quantile(u2);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const double u1 = steps.u[i], u2 = steps.u[i + 1], z1 = steps.z[i], z2 = steps.z[i + 1];
+    const double pdf1 = steps.pdf[i], pdf2 = steps.pdf[i + 1];
     const double c = sorted[i] - mean;
     // |c − s z|: c − s z changes sign at z* = c/s.
     const double z_star = c / sd;
     if (z_star <= z1) {
-      d.w1 -= linear_integral(c, sd, u1, u2, z1, z2);
+      d.w1 -= linear_integral(c, sd, u1, u2, pdf1, pdf2);
     } else if (z_star >= z2) {
-      d.w1 += linear_integral(c, sd, u1, u2, z1, z2);
+      d.w1 += linear_integral(c, sd, u1, u2, pdf1, pdf2);
     } else {
-      const double u_star = normal_cdf(z_star);
-      d.w1 += linear_integral(c, sd, u1, u_star, z1, z_star) -
-              linear_integral(c, sd, u_star, u2, z_star, z2);
+      const double u_star = normal_cdf(z_star), pdf_star = normal_pdf(z_star);
+      d.w1 += linear_integral(c, sd, u1, u_star, pdf1, pdf_star) -
+              linear_integral(c, sd, u_star, u2, pdf_star, pdf2);
     }
     // ∫ (c − s z)² φ dz = c² Δu − 2cs (φ(z1) − φ(z2)) + s² (Δu − [z φ(z)]_{z1}^{z2}).
     const double du = u2 - u1;
-    d.w2_squared += c * c * du - 2.0 * c * sd * (normal_pdf(z1) - normal_pdf(z2)) +
-                    sd * sd * (du - (z_pdf(z2) - z_pdf(z1)));
-    u1 = u2;
-    z1 = z2;
+    const double zpdf1 = std::isfinite(z1) ? z1 * pdf1 : 0.0; // z φ(z) vanishes at ±∞
+    const double zpdf2 = std::isfinite(z2) ? z2 * pdf2 : 0.0;
+    d.w2_squared += c * c * du - 2.0 * c * sd * (pdf1 - pdf2) + sd * sd * (du - (zpdf2 - zpdf1));
   }
   d.w2_squared = std::max(d.w2_squared, 0.0);
   return d;
 }
 
 // W1 and W2 of a sorted sample to N(mean, sd²); sd = 0 is the point mass at mean.
-NormalDistances sorted_to_normal(const std::vector<double>& sorted, double mean, double sd) {
+NormalDistances sorted_to_normal(const std::vector<double>& sorted, const NormalSteps& steps,
+                                 double mean, double sd) {
   require_input(sd >= 0.0 && std::isfinite(sd) && std::isfinite(mean),
                 "Wasserstein distance to a normal: needs a finite mean and sd >= 0");
   if (sd == 0.0) {
     const std::vector<double> point{mean};
     return {wasserstein_power(sorted, point, 1.0), wasserstein_power(sorted, point, 2.0)};
   }
-  return distances_to_normal(sorted, mean, sd);
+  return distances_to_normal(sorted, steps, mean, sd);
 }
 
 void check_columns(const std::vector<Index>& columns, Index n_points, const char* what) {
@@ -170,8 +189,8 @@ double wasserstein_distance(const ConstVectorRef& a, const ConstVectorRef& b, do
 
 double wasserstein_to_normal(const ConstVectorRef& sample, double mean, double sd, int p) {
   require_input(p == 1 || p == 2, "Wasserstein distance to a normal: p must be 1 or 2");
-  const NormalDistances d =
-      sorted_to_normal(sorted_copy(sample, "Wasserstein distance to a normal"), mean, sd);
+  const std::vector<double> sorted = sorted_copy(sample, "Wasserstein distance to a normal");
+  const NormalDistances d = sorted_to_normal(sorted, normal_steps(sorted.size()), mean, sd);
   return p == 1 ? d.w1 : std::sqrt(d.w2_squared);
 }
 
@@ -202,11 +221,12 @@ PointMetrics compare_with_normals(const ConstMatrixRef& predictions, const Const
   m.lower.resize(n_points);
   m.upper.resize(n_points);
   Vector column(predictions.rows());
+  const NormalSteps steps = normal_steps(static_cast<size_t>(predictions.rows()));
   for (Index j = 0; j < n_points; ++j) {
     column = predictions.col(j);
     // One sort serves both distances and the band.
     const std::vector<double> sorted = sorted_copy(column, "Wasserstein distance to a normal");
-    const NormalDistances d = sorted_to_normal(sorted, means(j), sds(j));
+    const NormalDistances d = sorted_to_normal(sorted, steps, means(j), sds(j));
     m.w1(j) = d.w1;
     m.w2(j) = std::sqrt(d.w2_squared);
     m.mean(j) = column.mean();
@@ -270,17 +290,19 @@ Vector column_quantiles(const ConstMatrixRef& predictions, double q) {
 }
 
 Matrix add_observation_noise(const ConstMatrixRef& pushforward, const ConstVectorRef& sds,
-                             Index copies, uint64_t seed) {
+                             Index copies, uint64_t seed, Index first_column) {
   require_input(sds.size() == pushforward.cols(),
                 "add_observation_noise: one noise sd per point (column) is needed");
   require_input((sds.array() >= 0.0).all() && sds.allFinite(),
                 "add_observation_noise: noise sds must be finite and non-negative");
   require_input(copies >= 1, "add_observation_noise: at least one copy per draw is needed");
+  require_input(first_column >= 0, "add_observation_noise: the first column must be >= 0");
   Matrix out(pushforward.rows() * copies, pushforward.cols());
   for (Index i = 0; i < pushforward.rows(); ++i)
     for (Index c = 0; c < copies; ++c) {
       const Index r = i * copies + c;
-      RandomSequence noise(seed, RngStream::Metrics, static_cast<uint64_t>(r));
+      RandomSequence noise(seed, RngStream::Metrics, static_cast<uint64_t>(r),
+                           static_cast<uint64_t>(first_column));
       for (Index j = 0; j < pushforward.cols(); ++j)
         out(r, j) = pushforward(i, j) + sds(j) * noise.normal();
     }

@@ -210,6 +210,12 @@ TEST_CASE("observation noise is keyed by output row", "[wasserstein]") {
   const double var = (many.col(0).array() - mean).square().sum() / (many.rows() - 1);
   CHECK(mean == Approx(1.0).margin(4.0 * 0.5 / std::sqrt(20000.0)));
   CHECK(std::sqrt(var) == Approx(0.5).epsilon(0.03));
+  // A block of columns from first_column on is exactly that block of the whole.
+  const Matrix block =
+      add_observation_noise(pushforward.rightCols(1), sd.tail(1).array() + 1.0, 4, 7, 1);
+  const Matrix whole = add_observation_noise(pushforward, sd.array() + 1.0, 4, 7);
+  CHECK((block.col(0).array() == whole.col(1).array()).all());
+  CHECK_THROWS_AS(add_observation_noise(pushforward, sd, 2, 1, -1), InputError);
   CHECK_THROWS_AS(add_observation_noise(pushforward, sd.head(1), 2, 1), InputError);
   CHECK_THROWS_AS(add_observation_noise(pushforward, sd, 0, 1), InputError);
   CHECK_THROWS_AS(add_observation_noise(pushforward, values({-1, 0}), 1, 1), InputError);

@@ -36,11 +36,29 @@ struct PredictiveMetrics {
 /// against N(truth, data-generating σ²) for synthetic data, or the measured values (point masses)
 /// for measured data, averaged separately over the training range and the points marked as
 /// extrapolation. With a non-empty `reference` (samples × points) also W1 and
-/// W2 of the push-forward against it per point. Draws are keyed by `seed`, so every rank gets the
-/// same numbers from the same gathered rows. Not collective.
+/// W2 of the push-forward against it per point. Collective: every rank passes the same gathered
+/// rows; the points are split over the ranks (each point's measures are independent and its
+/// draws keyed by `seed` and the global point), and every rank gets every number, the same for
+/// any rank count.
 PredictiveMetrics predictive_metrics(const NetworkModel& model, const PredictionPoints& grid,
                                      const ConstMatrixRef& theta, const ConstMatrixRef& predictions,
-                                     Index copies, uint64_t seed, const Matrix& reference);
+                                     Index copies, uint64_t seed, const Matrix& reference,
+                                     MPI_Comm comm);
+
+/// HMC's split-R̂ and bulk ESS of the push-forward at every test point (empty without HMC).
+struct PushForwardMixing {
+  Vector rhat, ess;          ///< ess is empty with fewer than 8 draws per chain
+  double worst_rhat() const; ///< NaN (a constant prediction) ignored
+  double least_ess() const;
+};
+
+/// Mixing judged on the push-forward, the quantity a reference run is compared by: a network's
+/// parameters can wander along directions its predictions do not see (units that trade off), so
+/// their split-R̂ overstates what a comparison of predictions suffers. `predictions` holds
+/// `n_chains` × `n_draws` rows, chain after chain (as HmcRecord::draws), the same on every rank.
+/// Collective: the points are split over the ranks, every rank gets every number.
+PushForwardMixing pushforward_mixing(const ConstMatrixRef& predictions, Index n_chains,
+                                     Index n_draws, MPI_Comm comm);
 
 /// Collective: the push-forward samples of the reference result file `path` on its test points
 /// (samples × points). Throws InputError if the file cannot be read or was made on other points

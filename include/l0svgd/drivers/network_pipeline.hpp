@@ -14,8 +14,11 @@
 ///   hmc     HMC chains over ranks (-hmc_*) around the MAP of the reduced (-uq_hmc_model reduced,
 ///           after L0) or dense model.
 /// The file holds the particles or draws, the data, the push-forward (every particle's prediction
-/// at every point, its mean and 95% band), the L0 path and mask, the MAPs, the KSD trace and the
-/// metrics with the time of each phase.
+/// at every point, its mean and 95% band), the L0 path and mask, the MAPs, the KSD trace, for HMC
+/// the chains' diagnostics of the parameters and of the push-forward (/hmc/pushforward_rhat and
+/// _ess per test point), and the metrics with the time of each phase. -log_view shows the phases
+/// after sampling as the events L0PushForward, L0PredictiveMetrics, L0PushForwardMixing and
+/// L0WriteResult.
 #include <memory>
 #include <mpi.h>
 

@@ -51,8 +51,9 @@ struct PointMetrics {
   Vector lower, upper; ///< central interval of column j at the requested level
 };
 
-/// Computes PointMetrics column by column. Throws InputError if the sizes do not match, there is
-/// no sample, or a value is not finite.
+/// Computes PointMetrics column by column (the normal quantiles at the sample's steps once for
+/// all columns, so the cost is a sort per column). Throws InputError if the sizes do not match,
+/// there is no sample, or a value is not finite.
 PointMetrics compare_with_normals(const ConstMatrixRef& predictions, const ConstVectorRef& means,
                                   const ConstVectorRef& sds, double level = 0.95);
 
@@ -85,9 +86,11 @@ Vector column_quantiles(const ConstMatrixRef& predictions, double q);
 /// Posterior-predictive draws from push-forward draws: `copies` rows per input row (output row
 /// i·copies + c), each the input row plus N(0, sd_j²) noise in column j. Output row r draws from
 /// RandomSequence(seed, RngStream::Metrics, r), one normal per column in order, so the result does
-/// not depend on how rows are split over ranks. Throws InputError if sd has the wrong size or a
-/// negative entry, or copies < 1.
+/// not depend on how rows are split over ranks. With `first_column` > 0 the columns are those
+/// from first_column on of a wider matrix (the sequences start at that position), so a block of
+/// columns gets exactly its part of the whole. Throws InputError if sd has the wrong size or a
+/// negative entry, copies < 1 or first_column < 0.
 Matrix add_observation_noise(const ConstMatrixRef& pushforward, const ConstVectorRef& sds,
-                             Index copies, uint64_t seed);
+                             Index copies, uint64_t seed, Index first_column = 0);
 
 } // namespace l0svgd

@@ -16,6 +16,11 @@ MechanoSettings MechanoSettings::configure(Options& options) {
   s.depth = options.get_int("mech_depth", s.depth, 1, 100, "hidden layers of the convex part");
   s.free_width = options.get_int("mech_free_width", s.free_width, 0, 10000,
                                  "tanh units of the network's free part in the concentration");
+  s.strain_squared = options.get_bool(
+      "mech_strain_squared", s.strain_squared,
+      "give the convex part (eps/eps_s)^2 as a fourth convex input, so that one weight can carry "
+      "a quadratic elastic energy (false: the inputs eps, -eps, c only; with -mech_free_width 11 "
+      "that network also has 148 parameters)");
   s.prior_scale =
       options.get_real("mech_prior_scale", s.prior_scale, 0.0, 1e6,
                        "std of the Gaussian prior on the unconstrained network parameters", true);
@@ -25,7 +30,7 @@ MechanoSettings MechanoSettings::configure(Options& options) {
 }
 
 MechanoStructure MechanoSettings::dense_structure() const {
-  return MechanoStructure::dense(width, depth, free_width);
+  return MechanoStructure::dense(width, depth, free_width, strain_squared);
 }
 
 MechanoResponse::MechanoResponse(MechanoStructure structure, const PredictionPoints& points)

@@ -17,10 +17,14 @@ Index unit_size(const MechanoStructure::FreeUnit& u) {
 
 } // namespace
 
-MechanoStructure MechanoStructure::dense(Index width, Index depth, Index free_width) {
+MechanoStructure MechanoStructure::dense(Index width, Index depth, Index free_width,
+                                         bool strain_squared) {
   require_input(free_width >= 0, "mechanochemistry network: free width must be >= 0");
   MechanoStructure s;
-  s.convex_ = IcnnStructure::dense({true, true, false}, width, depth);
+  std::vector<bool> convex_inputs{true, true, false};
+  if (strain_squared)
+    convex_inputs.push_back(true);
+  s.convex_ = IcnnStructure::dense(convex_inputs, width, depth);
   for (Index k = 0; k < free_width; ++k)
     s.free_.push_back({k, true});
   return s;
@@ -91,14 +95,20 @@ void MechanoNetwork::forward(const ConstVectorRef& weights, const ConstVectorRef
   const Index n = strain.size(), nc = structure_.n_convex_parameters();
   const auto& units = structure_.free_units();
   const Index K = static_cast<Index>(units.size());
-  tape.inputs.resize(3, n);
+  const bool squared = structure_.strain_squared();
+  tape.inputs.resize(squared ? 4 : 3, n);
   tape.inputs.row(0) = strain.transpose() / kStrainScale;
   tape.inputs.row(1) = -tape.inputs.row(0);
   tape.inputs.row(2) =
       (concentration.array() - kConcentrationCentre).matrix().transpose() / kConcentrationScale;
+  if (squared)
+    tape.inputs.row(3) = tape.inputs.row(0).array().square().matrix();
   icnn_.forward(weights.head(nc), tape.inputs, tape.icnn);
   const DenseMatrix& g = tape.icnn.input_gradient;
   tape.stress = (g.row(0) - g.row(1)).transpose() / kStrainScale;
+  if (squared) // ∂x₄/∂ε = 2 x₁ / ε_s
+    tape.stress.array() +=
+        2.0 * (g.row(3).array() * tape.inputs.row(0).array()).transpose() / kStrainScale;
   tape.potential = g.row(2).transpose();
   tape.energy = tape.icnn.value.transpose();
   tape.T.resize(K, n);
@@ -124,10 +134,15 @@ void MechanoNetwork::gradient(MechanoTape& tape, const ConstVectorRef& stress_co
                               const ConstVectorRef& potential_cotangent,
                               VectorRef weight_gradient) const {
   const Index n = tape.inputs.cols(), nc = structure_.n_convex_parameters();
-  tape.cotangent.resize(3, n);
+  // σ and μ are input derivatives of N weighted per point (forward), so their cotangents are those
+  // weights times the callers' cotangents.
+  tape.cotangent.resize(tape.inputs.rows(), n);
   tape.cotangent.row(0) = stress_cotangent.transpose() / kStrainScale;
   tape.cotangent.row(1) = -tape.cotangent.row(0);
   tape.cotangent.row(2) = potential_cotangent.transpose() / kConcentrationScale;
+  if (structure_.strain_squared())
+    tape.cotangent.row(3) =
+        (2.0 * tape.cotangent.row(0).array() * tape.inputs.row(0).array()).matrix();
   tape.zero_row.setZero(n);
   icnn_.parameter_gradient(tape.icnn, tape.zero_row, tape.cotangent, weight_gradient.head(nc));
   // μ's free part is Σ_k a_k w_k (1 − t_k²) / c_s with t_k = tanh(w_k x₃ + b_k), whose

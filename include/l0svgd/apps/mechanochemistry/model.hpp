@@ -21,12 +21,14 @@ namespace l0svgd {
 
 /// Network and prior settings, from options with prefix `mech_`.
 struct MechanoSettings {
-  Index width = 7, depth = 2; ///< the ICNN part: 7 × 2 has 115 parameters
-  Index free_width = 11;      ///< free tanh units: 33 parameters, 148 in all (the paper's count)
+  Index width = 7, depth = 2; ///< the ICNN part: 7 × 2 on four inputs has 130 parameters
+  Index free_width = 6;       ///< free tanh units: 18 parameters, 148 in all (the paper's count)
+  bool strain_squared = true; ///< the input x₄ = (ε/ε_s)² (network.hpp)
   double prior_scale = 1.0;   ///< s_θ
   uint64_t init_seed = 1;
 
-  /// Reads -mech_width, -mech_depth, -mech_free_width, -mech_prior_scale, -mech_init_seed.
+  /// Reads -mech_width, -mech_depth, -mech_free_width, -mech_strain_squared, -mech_prior_scale,
+  /// -mech_init_seed.
   /// Options only; not collective.
   static MechanoSettings configure(Options& options);
   MechanoStructure dense_structure() const;

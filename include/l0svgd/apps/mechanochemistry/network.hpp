@@ -2,16 +2,20 @@
 /// A free energy network ψ_NN(ε, c) convex in the strain ε (mechanical stability) and free in the
 /// concentration c (so that it can represent a double well), trained on σ = ∂ψ/∂ε and μ = ∂ψ/∂c:
 ///
-///     ψ_NN(ε, c) = N(x₁, x₂, x₃) + Σ_k a_k tanh(w_k x₃ + b_k),
-///     x₁ = ε / ε_s,  x₂ = −ε / ε_s,  x₃ = (c − c₀) / c_s,
+///     ψ_NN(ε, c) = N(x₁, x₂, x₃, x₄) + Σ_k a_k tanh(w_k x₃ + b_k),
+///     x₁ = ε / ε_s,  x₂ = −ε / ε_s,  x₃ = (c − c₀) / c_s,  x₄ = x₁²,
 ///
-/// with N an ICNN (models/icnn.hpp) whose inputs x₁, x₂ are convex and x₃ is not, and a free
-/// one-layer tanh network in x₃ alone. N is convex and non-decreasing in (x₁, x₂), so convex in ε
-/// for every c — the pair (ε, −ε) lets it be non-monotone in ε, as ½E(ε − Ωc)² is — and the free
-/// term adds any function of c. This is a partially input-convex network in the sense of Amos, Xu &
-/// Kolter (2017, §3.2): convex in ε by reparameterisation (softplus weights), unconstrained in c;
-/// ours is the additive special case, which keeps the ICNN's exact double back-propagation. The
-/// inputs are normalised by the training box (ε_s = 0.05, c₀ = 0.5, c_s = 0.4, data.hpp).
+/// with N an ICNN (models/icnn.hpp) whose inputs x₁, x₂, x₄ are convex and x₃ is not, and a free
+/// one-layer tanh network in x₃ alone. N is convex and non-decreasing in (x₁, x₂, x₄), and x₄ is
+/// convex in ε, so N is convex in ε for every c (a convex non-decreasing function of convex
+/// functions) — the pair (ε, −ε) lets it be non-monotone in ε, and x₄ lets one output weight carry
+/// a quadratic elastic energy such as ½E(ε − Ωc)², which softplus units alone only approximate
+/// (they grow linearly, so a sparse network's stress would saturate beyond the training strains).
+/// x₄ is optional (MechanoStructure::dense); without it N has the three inputs. The free term adds
+/// any function of c. This is a partially input-convex network in the sense of Amos, Xu & Kolter
+/// (2017, §3.2): convex in ε by reparameterisation (softplus weights), unconstrained in c; ours is
+/// the additive special case, which keeps the ICNN's exact double back-propagation. The inputs are
+/// normalised by the training box (ε_s = 0.05, c₀ = 0.5, c_s = 0.4, data.hpp).
 ///
 /// Parameters: N's (IcnnStructure order), then per free unit a_k, w_k and, unless pruned, b_k. A
 /// free unit without a_k or w_k contributes nothing to σ or μ and is removed by `reduce`. Nothing
@@ -34,9 +38,12 @@ public:
     bool has_bias = true;
   };
 
-  /// Dense network: N with `depth` hidden layers of `width`, and `free_width` free units.
-  /// Throws InputError for a width or depth < 1 or free_width < 0.
-  static MechanoStructure dense(Index width, Index depth, Index free_width);
+  /// Dense network: N with `depth` hidden layers of `width` (with the input x₄ = x₁² when
+  /// `strain_squared`), and `free_width` free units. Throws InputError for a width or depth < 1
+  /// or free_width < 0.
+  static MechanoStructure dense(Index width, Index depth, Index free_width, bool strain_squared);
+  /// Whether N has the input x₄ = x₁².
+  bool strain_squared() const { return convex_.n_inputs() == 4; }
 
   const IcnnStructure& convex() const { return convex_; }
   const std::vector<FreeUnit>& free_units() const { return free_; }
@@ -67,11 +74,11 @@ struct MechanoStructure::Reduction {
 /// Intermediate values of one batched evaluation.
 struct MechanoTape {
   IcnnTape icnn;
-  DenseMatrix inputs;    ///< 3 × n: x₁, x₂, x₃
+  DenseMatrix inputs;    ///< 3 or 4 × n: x₁, x₂, x₃ (, x₄)
   DenseMatrix T, S;      ///< free units × n: tanh(w x₃ + b) and 1 − tanh²
   Vector free_a, free_w; ///< the free units' a_k and w_k of the pass
   Vector stress, potential, energy;
-  DenseMatrix cotangent; ///< 3 × n, work space of the gradient
+  DenseMatrix cotangent; ///< inputs' shape, work space of the gradient
   Eigen::RowVectorXd zero_row;
 };
 
