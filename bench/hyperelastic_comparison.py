@@ -25,7 +25,6 @@ Every run's command line is in the CSV; the runs' HDF5 files and logs stay in BU
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -33,8 +32,8 @@ import h5py
 import numpy as np
 
 import provenance  # bench/provenance.py, beside this script
-from network_comparison import (ESS_MIN, RHAT_MAX, ROOT, collect, fmt, hmc_cell, method_options,
-                                noise_figure, reference_columns, run, write_csv)
+from network_comparison import (ESS_MIN, RHAT_MAX, add_common_arguments, collect, directories, fmt, hmc_cell,
+                                method_options, noise_figure, reference_columns, run, write_csv)
 
 METHODS = ["l0svgd", "l2svgd", "psvgd", "hmc_reduced", "hmc_dense"]
 TRUTHS = ["mooney_rivlin", "ogden"]
@@ -155,26 +154,13 @@ def markdown(rows, sparsity, inputs, header):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--build", default="build/release", help="build directory holding the l0svgd executable")
-    p.add_argument("--ranks", type=int, default=2)
+    add_common_arguments(p)
     p.add_argument("--inputs", nargs="+", default=["invariants", "extended"], choices=["invariants", "extended"])
     p.add_argument("--truths", nargs="+", default=TRUTHS, choices=TRUTHS)
     p.add_argument("--noise", nargs="+", type=float, default=NOISES)
-    p.add_argument("--seed", type=int, default=3, help="seed of the data and of every random draw")
-    p.add_argument("--out", default="bench/results", help="directory of the CSV, Markdown and plots")
-    p.add_argument("--quick", action="store_true", help="few iterations: checks the script, not the methods")
-    p.add_argument("--tables-only", action="store_true",
-                   help="rebuild the CSV, Markdown and plots from the result files of an earlier run")
     args = p.parse_args()
 
-    exe = (ROOT / args.build / "l0svgd").resolve()
-    if not exe.exists() and not args.tables_only:
-        sys.exit(f"no executable {exe}: build first (scripts/build.sh)")
-    out = (ROOT / args.out).resolve()
-    work = exe.parent / "bench-out" / "hyperelastic"  # the runs' HDF5 files (about 0.5 GB) and logs
-    plots = out / "plots"
-    work.mkdir(parents=True, exist_ok=True)
-    plots.mkdir(parents=True, exist_ok=True)
+    exe, out, work, plots = directories(args, "hyperelastic", need_executable=not args.tables_only)
     groups = settings(args.quick)
     revision = provenance.code_revision()
 

@@ -24,7 +24,6 @@ Every run's command line is in the CSV; HDF5 files and logs stay in BUILD/bench-
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -32,9 +31,9 @@ import h5py
 import numpy as np
 
 import provenance  # bench/provenance.py, beside this script
-from network_comparison import (ESS_MIN, REFERENCE_METHOD, RHAT_MAX, ROOT, collect, fmt, hmc_cell,
-                                method_options, mixed, noise_figure, reference_columns, reference_of, run,
-                                write_csv)
+from network_comparison import (ESS_MIN, REFERENCE_METHOD, RHAT_MAX, add_common_arguments, collect,
+                                directories, fmt, hmc_cell, method_options, mixed, noise_figure,
+                                reference_columns, reference_of, run, write_csv)
 
 METHODS = ["l0svgd", "l2svgd", "psvgd", "hmc_reduced", "hmc_dense"]
 TRUTHS = [1.5, 3.0]
@@ -192,25 +191,12 @@ def agreement(path, reference):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--build", default="build/release", help="build directory holding the l0svgd executable")
-    p.add_argument("--ranks", type=int, default=2)
+    add_common_arguments(p)
     p.add_argument("--truths", nargs="+", type=float, default=TRUTHS)
     p.add_argument("--noise", nargs="+", type=float, default=NOISES)
-    p.add_argument("--seed", type=int, default=3, help="seed of the data and of every random draw")
-    p.add_argument("--out", default="bench/results", help="directory of the CSV, Markdown and plots")
-    p.add_argument("--quick", action="store_true", help="few iterations: checks the script, not the methods")
-    p.add_argument("--tables-only", action="store_true",
-                   help="rebuild the CSV, Markdown and plots from the result files of an earlier run")
     args = p.parse_args()
 
-    exe = (ROOT / args.build / "l0svgd").resolve()
-    if not exe.exists() and not args.tables_only:
-        sys.exit(f"no executable {exe}: build first (scripts/build.sh)")
-    out = (ROOT / args.out).resolve()
-    work = exe.parent / "bench-out" / "mechanochemistry"
-    plots = out / "plots"
-    work.mkdir(parents=True, exist_ok=True)
-    plots.mkdir(parents=True, exist_ok=True)
+    exe, out, work, plots = directories(args, "mechanochemistry", need_executable=not args.tables_only)
     groups = settings(args.quick)
     revision = provenance.code_revision()
     rows = []

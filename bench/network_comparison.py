@@ -159,3 +159,29 @@ def noise_figure(rows, panels, panel_of, methods, title, out):
     fig.tight_layout()
     fig.savefig(out, dpi=90)
     plt.close(fig)
+
+
+def add_common_arguments(parser, tables_only=True):
+    """The options every comparison script takes (its own come after); `tables_only` adds --tables-only."""
+    parser.add_argument("--build", default="build/release", help="build directory holding the l0svgd executable")
+    parser.add_argument("--ranks", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=3, help="seed of the data and of every random draw")
+    parser.add_argument("--out", default="bench/results", help="directory of the CSV, Markdown and plots")
+    parser.add_argument("--quick", action="store_true", help="few iterations: checks the script, not the methods")
+    if tables_only:
+        parser.add_argument("--tables-only", action="store_true",
+                            help="rebuild the CSV, Markdown and plots from the result files of an earlier run")
+
+
+def directories(args, name, need_executable=True):
+    """The executable, the results directory, the runs' working directory BUILD/bench-out/<name> (HDF5 files
+    and logs) and the plots directory, created."""
+    exe = (ROOT / args.build / "l0svgd").resolve()
+    if need_executable and not exe.exists():
+        sys.exit(f"no executable {exe}: build first (scripts/build.sh)")
+    out = (ROOT / args.out).resolve()
+    work = exe.parent / "bench-out" / name
+    plots = out / "plots"
+    work.mkdir(parents=True, exist_ok=True)
+    plots.mkdir(parents=True, exist_ok=True)
+    return exe, out, work, plots

@@ -14,14 +14,13 @@ iteration).
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import h5py
 
 import provenance  # bench/provenance.py, beside this script
-from network_comparison import ROOT, collect, fmt, method_options, run, write_csv
+from network_comparison import add_common_arguments, collect, directories, fmt, method_options, run, write_csv
 
 METHODS = ["l0svgd", "l2svgd", "psvgd"]
 ITERATIONS = [10, 20, 50, 100, 200, 300]
@@ -106,19 +105,9 @@ def markdown(rows, header):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--build", default="build/release", help="build directory holding the l0svgd executable")
-    p.add_argument("--ranks", type=int, default=2)
-    p.add_argument("--seed", type=int, default=3)
-    p.add_argument("--out", default="bench/results")
-    p.add_argument("--quick", action="store_true", help="two short runs per method: checks the script")
+    add_common_arguments(p, tables_only=False)
     args = p.parse_args()
-    exe = (ROOT / args.build / "l0svgd").resolve()
-    if not exe.exists():
-        sys.exit(f"no executable {exe}: build first (scripts/build.sh)")
-    out = (ROOT / args.out).resolve()
-    work = exe.parent / "bench-out" / "convergence"
-    work.mkdir(parents=True, exist_ok=True)
-    (out / "plots").mkdir(parents=True, exist_ok=True)
+    exe, out, work, plots = directories(args, "convergence")
     revision = provenance.code_revision()
     iterations = [10, 20] if args.quick else ITERATIONS
     rows, traces = [], {}
@@ -140,7 +129,7 @@ def main():
                           flush=True)
                 traces[(app, method)] = ksd_trace(work / f"{app}_{method}_{iterations[-1]}.h5")
     write_csv(out / "network_convergence.csv", rows)
-    plot(rows, traces, out / "plots" / "network_convergence.png")
+    plot(rows, traces, plots / "network_convergence.png")
     header = (f"## SVGD convergence on the network applications ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
               f"{os.cpu_count()} cores, {args.ranks} ranks{', QUICK' if args.quick else ''})")
     (out / "network_convergence.md").write_text(markdown(rows, header))

@@ -17,11 +17,10 @@ using namespace l0svgd;
 namespace {
 
 // Uniaxial points at λ = 1.5, 2, …, 5 with truth 0.3 (λ − 1) and data-generating σ = 0.1: four in
-// the training range (λ ≤ 3), four beyond it.
-StressPoints grid() {
+// the training range (λ ≤ 3), four beyond it; or m points from `first` to 5.
+StressPoints grid(Index m = 8, double first = 1.5) {
   StressPoints g;
-  const Index m = 8;
-  g.stretch = Vector::LinSpaced(m, 1.5, 5.0);
+  g.stretch = Vector::LinSpaced(m, first, 5.0);
   g.truth = 0.3 * (g.stretch.array() - 1.0);
   g.stress = g.truth;
   g.noise_std = Vector::Constant(m, 0.1);
@@ -84,13 +83,8 @@ TEST_CASE("a shifted push-forward is as far off as its shift", "[network_metrics
 TEST_CASE("the points split over ranks give the numbers of one pass over all of them",
           "[network_metrics][mpi]") {
   // 75 points (more than one block of 32 per rank, and a remainder) and noisy push-forwards.
-  StressPoints g;
   const Index m = 75, n = 30;
-  g.stretch = Vector::LinSpaced(m, 1.1, 5.0);
-  g.truth = 0.3 * (g.stretch.array() - 1.0);
-  g.stress = g.truth;
-  g.noise_std = Vector::Constant(m, 0.1);
-  g.mode.assign(m, LoadingMode::Uniaxial);
+  const StressPoints g = grid(m, 1.1);
   HyperelasticSettings settings;
   const HyperelasticModel model(IcnnStructure::dense({true, true}, 2, 1), g, settings);
   const Matrix theta = Matrix::Zero(n, model.dim());
