@@ -25,6 +25,7 @@
 #include "l0svgd/svgd/convergence.hpp"
 #include "l0svgd/svgd/engine.hpp"
 #include "l0svgd/svgd/initialization.hpp"
+#include "l0svgd/svgd/kernel.hpp"
 #include "l0svgd/svgd/projected.hpp"
 
 namespace l0svgd {
@@ -142,7 +143,12 @@ public:
 
 private:
   void configure_svgd_phase(Options& options) {
-    svgd_settings_ = configure_svgd(options);
+    // The kernel by dimension (resolve_kernel: IMQ below d = 5, one RBF per coordinate from d = 5),
+    // as -task svgd: the scalar RBF collapses the spread of a reduced network's dozen parameters
+    // (push-forward sds a quarter of HMC's on mechanochemistry), rbf_coord keeps it.
+    SvgdSettings defaults;
+    defaults.kernel.type = KernelType::Auto;
+    svgd_settings_ = configure_svgd(options, defaults);
     require_input(svgd_settings_.kernel.type != KernelType::HessianMixture,
                   "-svgd_kernel hessian_mixture is available with -task svgd only (the network "
                   "models have no Hessian but finite differences)");
@@ -231,6 +237,8 @@ private:
         start_around(scaled_model.to_whitened(map_.x.transpose()).row(0).transpose());
     Samples s;
     const Model& sampled = scaled() ? static_cast<const Model&>(scaled_model) : model;
+    SvgdSettings settings = svgd_settings_;
+    settings.kernel.type = resolve_kernel(settings.kernel.type, d);
     const auto run_engine = [&](auto& engine) {
       run_svgd(engine, init);
       s.local = scaled_model.to_original(engine.local_particles());
@@ -238,11 +246,11 @@ private:
       s.iterations = engine.iteration();
     };
     if (method_ == Method::Psvgd) {
-      ProjectedSvgdEngine engine(sampled, svgd_settings_, projection_, comm_);
+      ProjectedSvgdEngine engine(sampled, settings, projection_, comm_);
       run_engine(engine);
       subspace_rank_ = engine.subspace_rank();
     } else {
-      SvgdEngine engine(sampled, svgd_settings_, comm_);
+      SvgdEngine engine(sampled, settings, comm_);
       run_engine(engine);
     }
     return s;
