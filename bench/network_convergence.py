@@ -69,8 +69,16 @@ def plot(rows, traces, out):
             axes[r][2].set_title("W1 extrapolation against sampling time", fontsize=9)
             axes[r][2].set_xlabel("sampling seconds (2 ranks)")
             it, ksd = traces.get((app, method), ([], []))
-            axes[r][3].plot(it, ksd, color=f"C{k}", label=method)
-            axes[r][3].set_title("KSD (SVGD coordinates)", fontsize=9)
+            # The KSD is sqrt(max(KSD², 0)) of a U-statistic, which reaches 0 once the ensemble has
+            # converged: those points have no place on a log axis, so a marker at the bottom shows the first.
+            positive = [(i, v) for i, v in zip(it, ksd) if v > 0]
+            if positive:
+                axes[r][3].plot(*zip(*positive), color=f"C{k}", label=method)
+            zero = [i for i, v in zip(it, ksd) if v <= 0]
+            if zero:
+                axes[r][3].plot([zero[0]], [0.0], marker="v", color=f"C{k}", ls="none",
+                                transform=axes[r][3].get_xaxis_transform(), clip_on=False)
+            axes[r][3].set_title("KSD (SVGD coordinates; ▼ first iteration at the U-statistic's 0)", fontsize=9)
             axes[r][3].set_xlabel("SVGD iterations")
         for ax in axes[r]:
             ax.set_yscale("log")
