@@ -78,7 +78,7 @@ def plot(rows, traces, out):
             if zero:
                 axes[r][3].plot([zero[0]], [0.0], marker="v", color=f"C{k}", ls="none",
                                 transform=axes[r][3].get_xaxis_transform(), clip_on=False)
-            axes[r][3].set_title("KSD (SVGD coordinates; ▼ first iteration at the U-statistic's 0)", fontsize=9)
+            axes[r][3].set_title("KSD, SVGD coordinates (▼: first at 0)", fontsize=9)
             axes[r][3].set_xlabel("SVGD iterations")
         for ax in axes[r]:
             ax.set_yscale("log")
